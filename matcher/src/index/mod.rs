@@ -1,0 +1,302 @@
+//! The subscription index: which of many filters does an event match?
+//!
+//! Each filter is lowered to its normal form (a disjunction of conjunctions, see
+//! [`crate::normal`]); each conjunction is compiled against the index's attribute table and
+//! filed in one *cluster*:
+//!
+//! - a conjunction with an equality, a short in-list or a prefix is *anchored*: filed in the
+//!   cluster of that value (or of each listed value), chosen among its anchorable atoms as the
+//!   one whose clusters are smallest now;
+//! - every other conjunction (ranges, negations, regexes only) goes to the unanchored cluster.
+//!
+//! An event visits the unanchored cluster and the clusters named by its own values, and each
+//! conjunction there is checked in full. So the index returns exactly the subscriptions whose
+//! filter matches (an anchor only decides where a conjunction is checked, never whether), and
+//! subscriptions can come and go at any time without a rebuild.
+
+mod anchor;
+mod compiled;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use anchor::{AnchorKey, AttributeAnchors, ClusterId};
+use compiled::{AttrId, AttrTable, CompiledConjunction, EventView};
+
+use crate::event::Event;
+use crate::filter::Filter;
+use crate::normal::NormalForm;
+
+type SubSlot = u32;
+type ConjId = u32;
+
+/// The cluster that holds every conjunction without an anchor; it always exists.
+const UNANCHORED: ClusterId = 0;
+
+/// Maps subscription keys to filters and answers which keys an event matches.
+#[derive(Debug)]
+pub struct SubscriptionIndex<K> {
+    attrs: AttrTable,
+    /// By attribute id; grown as names are interned.
+    anchors: Vec<AttributeAnchors>,
+    slots: HashMap<K, SubSlot>,
+    subs: Slab<Subscription<K>>,
+    conjunctions: Slab<FiledConjunction>,
+    clusters: Slab<Cluster>,
+}
+
+#[derive(Debug)]
+struct Subscription<K> {
+    key: K,
+    conjunctions: Box<[ConjId]>,
+}
+
+#[derive(Debug)]
+struct FiledConjunction {
+    sub: SubSlot,
+    compiled: CompiledConjunction,
+    /// Where the conjunction is filed: each cluster and its position in the member list.
+    placements: Vec<(ClusterId, u32)>,
+}
+
+#[derive(Debug, Default)]
+struct Cluster {
+    /// `None` only for [`UNANCHORED`].
+    anchor: Option<(AttrId, AnchorKey)>,
+    members: Vec<ConjId>,
+}
+
+impl<K: Hash + Eq + Clone> Default for SubscriptionIndex<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
+    pub fn new() -> Self {
+        let mut clusters = Slab::default();
+        let unanchored = clusters.insert(Cluster::default());
+        debug_assert_eq!(unanchored, UNANCHORED);
+        SubscriptionIndex {
+            attrs: AttrTable::default(),
+            anchors: Vec::new(),
+            slots: HashMap::new(),
+            subs: Slab::default(),
+            conjunctions: Slab::default(),
+            clusters,
+        }
+    }
+
+    /// Number of subscriptions.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn contains(&self, key: &K) -> bool {
+        self.slots.contains_key(key)
+    }
+
+    /// Adds a subscription, replacing any earlier one with the same key.
+    pub fn insert(&mut self, key: K, filter: &Filter) {
+        self.remove(&key);
+        let normal = NormalForm::of(filter);
+        let sub = self.subs.next_key();
+        let mut conjunctions = Vec::with_capacity(normal.conjunctions.len());
+        for conjunction in normal.conjunctions {
+            if conjunction.is_unsatisfiable() {
+                continue;
+            }
+            let compiled = CompiledConjunction::compile(conjunction, &mut self.attrs);
+            conjunctions.push(self.file(sub, compiled));
+        }
+        let slot = self.subs.insert(Subscription {
+            key: key.clone(),
+            conjunctions: conjunctions.into(),
+        });
+        debug_assert_eq!(slot, sub);
+        self.slots.insert(key, slot);
+    }
+
+    /// Removes a subscription; returns whether it was there.
+    pub fn remove(&mut self, key: &K) -> bool {
+        let Some(slot) = self.slots.remove(key) else {
+            return false;
+        };
+        let subscription = self.subs.remove(slot);
+        for &id in subscription.conjunctions.iter() {
+            let filed = self.conjunctions.remove(id);
+            for &(cluster, position) in &filed.placements {
+                self.unfile(id, cluster, position);
+            }
+        }
+        true
+    }
+
+    /// The keys of every subscription whose filter matches `event`, each once, in no
+    /// particular order.
+    pub fn matches(&self, event: &Event) -> Vec<&K> {
+        let view = EventView::new(event, &self.attrs);
+        let mut matched: Vec<SubSlot> = Vec::new();
+        let mut check = |cluster: ClusterId| {
+            for &id in &self.clusters.get(cluster).members {
+                let filed = self.conjunctions.get(id);
+                if filed.compiled.matches(&view) {
+                    matched.push(filed.sub);
+                }
+            }
+        };
+        check(UNANCHORED);
+        for &(attr, values) in &view.attrs {
+            if let Some(anchors) = self.anchors.get(attr as usize) {
+                anchors.for_each_cluster(values, &mut check);
+            }
+        }
+        // A subscription can match through several conjunctions, and an in-list anchor files a
+        // conjunction in several clusters.
+        matched.sort_unstable();
+        matched.dedup();
+        matched
+            .into_iter()
+            .map(|slot| &self.subs.get(slot).key)
+            .collect()
+    }
+
+    /// Files a conjunction under its anchor (or in the unanchored cluster).
+    fn file(&mut self, sub: SubSlot, compiled: CompiledConjunction) -> ConjId {
+        let chosen = anchor::choose(&compiled, |attr, key| {
+            self.anchors
+                .get(attr as usize)
+                .and_then(|a| a.get(key))
+                .map_or(0, |c| self.clusters.get(c).members.len())
+        });
+        let id = self.conjunctions.next_key();
+        let clusters = match chosen {
+            None => vec![UNANCHORED],
+            Some((attr, keys)) => keys
+                .into_iter()
+                .map(|key| self.anchored_cluster(attr, key))
+                .collect(),
+        };
+        let placements = clusters
+            .into_iter()
+            .map(|cluster| {
+                let members = &mut self.clusters.get_mut(cluster).members;
+                members.push(id);
+                (cluster, (members.len() - 1) as u32)
+            })
+            .collect();
+        let filed = self.conjunctions.insert(FiledConjunction {
+            sub,
+            compiled,
+            placements,
+        });
+        debug_assert_eq!(filed, id);
+        id
+    }
+
+    /// The cluster anchored at `key` on `attr`, created if needed.
+    fn anchored_cluster(&mut self, attr: AttrId, key: AnchorKey) -> ClusterId {
+        if self.anchors.len() < self.attrs.len() {
+            self.anchors
+                .resize_with(self.attrs.len(), AttributeAnchors::default);
+        }
+        let anchors = &mut self.anchors[attr as usize];
+        if let Some(cluster) = anchors.get(&key) {
+            return cluster;
+        }
+        let cluster = self.clusters.insert(Cluster {
+            anchor: Some((attr, key.clone())),
+            members: Vec::new(),
+        });
+        anchors.insert(key, cluster);
+        cluster
+    }
+
+    /// Takes conjunction `id` out of `cluster`, where it sits at `position`; the cluster's last
+    /// member moves into the gap, and an anchored cluster left empty is dropped.
+    fn unfile(&mut self, id: ConjId, cluster: ClusterId, position: u32) {
+        let members = &mut self.clusters.get_mut(cluster).members;
+        let removed = members.swap_remove(position as usize);
+        debug_assert_eq!(removed, id);
+        if let Some(&moved) = members.get(position as usize) {
+            let placement = self
+                .conjunctions
+                .get_mut(moved)
+                .placements
+                .iter_mut()
+                .find(|(c, _)| *c == cluster)
+                .expect("a member's placements name its cluster");
+            placement.1 = position;
+        }
+        if cluster != UNANCHORED && self.clusters.get(cluster).members.is_empty() {
+            let emptied = self.clusters.remove(cluster);
+            if let Some((attr, key)) = emptied.anchor {
+                self.anchors[attr as usize].remove(&key);
+            }
+        }
+    }
+}
+
+/// A vector with stable `u32` keys and a free list. Keys are dense, so they index plain
+/// vectors, and reused, so memory stays bounded by the live entries' peak.
+#[derive(Debug)]
+struct Slab<T> {
+    entries: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            entries: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    /// The key the next `insert` will return.
+    fn next_key(&self) -> u32 {
+        self.free
+            .last()
+            .copied()
+            .unwrap_or(self.entries.len() as u32)
+    }
+
+    fn insert(&mut self, value: T) -> u32 {
+        match self.free.pop() {
+            Some(key) => {
+                self.entries[key as usize] = Some(value);
+                key
+            }
+            None => {
+                self.entries.push(Some(value));
+                (self.entries.len() - 1) as u32
+            }
+        }
+    }
+
+    fn remove(&mut self, key: u32) -> T {
+        let value = self.entries[key as usize]
+            .take()
+            .expect("removing a live slab entry");
+        self.free.push(key);
+        value
+    }
+
+    fn get(&self, key: u32) -> &T {
+        self.entries[key as usize]
+            .as_ref()
+            .expect("a live slab entry")
+    }
+
+    fn get_mut(&mut self, key: u32) -> &mut T {
+        self.entries[key as usize]
+            .as_mut()
+            .expect("a live slab entry")
+    }
+}
