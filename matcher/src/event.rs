@@ -113,7 +113,7 @@ impl Event {
     /// Decodes a JSON object under `limits`.
     pub fn from_json(text: &str, limits: &EventLimits) -> Result<Event, EventError> {
         check_size(text.len(), limits)?;
-        limits
+        let event = limits
             .scope(|| {
                 let mut deserializer = serde_json::Deserializer::from_str(text);
                 let event = Event::deserialize(&mut deserializer)?;
@@ -121,18 +121,40 @@ impl Event {
             })
             .map_err(|error| {
                 take_scoped_error().unwrap_or_else(|| EventError::Json(error.to_string()))
-            })
+            })?;
+        // serde_json hands an integer literal beyond u64 or below i64::MIN to the visitor as a
+        // float, which would let `18446744073709551616` in while `9223372036854775808` is
+        // refused. Only such a literal yields an integral float of magnitude 2^63 or more, so
+        // the text is searched only when one is present.
+        let suspect = event
+            .attributes
+            .iter()
+            .flat_map(Attribute::values)
+            .any(|v| matches!(v, Value::Float(f) if f.abs() >= TWO_POW_63 && f.fract() == 0.0));
+        match suspect.then(|| oversize_integer_literal(text)).flatten() {
+            Some(error) => Err(error),
+            None => Ok(event),
+        }
     }
 
     /// Decodes the CBOR form written by [`Event::to_cbor`] (a map of attribute names to values or
-    /// arrays of values) under `limits`.
+    /// arrays of values) under `limits`. Like JSON text, the bytes must hold exactly one event:
+    /// trailing bytes are refused.
     pub fn from_cbor(bytes: &[u8], limits: &EventLimits) -> Result<Event, EventError> {
         check_size(bytes.len(), limits)?;
-        limits
-            .scope(|| ciborium::de::from_reader::<Event, _>(bytes))
+        let mut rest = bytes;
+        let event = limits
+            .scope(|| ciborium::de::from_reader::<Event, _>(&mut rest))
             .map_err(|error| {
                 take_scoped_error().unwrap_or_else(|| EventError::Cbor(error.to_string()))
-            })
+            })?;
+        if !rest.is_empty() {
+            return Err(EventError::Cbor(format!(
+                "{} trailing bytes after the event",
+                rest.len()
+            )));
+        }
+        Ok(event)
     }
 
     /// Builds an event from flattened attributes, checking names and values as decoding does.
@@ -279,6 +301,62 @@ pub fn take_scoped_error() -> Option<EventError> {
     SCOPE.with(|scope| scope.error.take())
 }
 
+/// 2^63, exact as an `f64`: the magnitude from which an integral float may stand for an integer
+/// literal that does not fit `i64`.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// The first integer literal (no fraction, no exponent) in `text` that does not fit `i64`, as
+/// the error naming the attribute it belongs to. `text` must be JSON that serde_json accepted:
+/// the scan relies on its structure (a key is the string directly followed by ':').
+fn oversize_integer_literal(text: &str) -> Option<EventError> {
+    let bytes = text.as_bytes();
+    // One entry per open container: the current key for an object, `None` for an array.
+    let mut keys: Vec<Option<String>> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => keys.push(Some(String::new())),
+            b'[' => keys.push(None),
+            b'}' | b']' => {
+                keys.pop();
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = (i + 1).min(bytes.len());
+                if text[end..].trim_start().starts_with(':')
+                    && let Some(Some(key)) = keys.last_mut()
+                {
+                    *key = serde_json::from_str(&text[start..end]).unwrap_or_default();
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                let literal = &text[start..i];
+                if !literal.contains(['.', 'e', 'E']) && literal.parse::<i64>().is_err() {
+                    let segments: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+                    return Some(EventError::IntegerOutOfRange {
+                        name: segments.join("."),
+                        value: literal.to_string(),
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn check_size(size: usize, limits: &EventLimits) -> Result<(), EventError> {
     if size > limits.max_encoded_size {
         return Err(EventError::TooLarge {
@@ -392,6 +470,7 @@ impl NodeVisitor<'_, '_> {
     fn scalar<E: de::Error>(self, value: Result<Value, EventError>) -> Result<(), E> {
         let Some(name) = self.name else {
             let found = match value {
+                Ok(Value::Int(_)) => "an integer".to_string(),
                 Ok(v) => format!("a {}", v.kind()),
                 Err(_) => "a scalar".to_string(),
             };

@@ -118,14 +118,15 @@ impl Conjunction {
             && self.residual.as_ref().is_none_or(|r| r.matches(event))
     }
 
-    fn product(&self, other: &Conjunction) -> Conjunction {
-        let atoms = self.atoms.iter().chain(&other.atoms).cloned().collect();
-        let residual = match (&self.residual, &other.residual) {
+    /// Adds `other`'s atoms and residual to this conjunction.
+    fn conjoin(&mut self, other: &Conjunction) {
+        self.atoms.extend(other.atoms.iter().cloned());
+        self.residual = match (self.residual.take(), &other.residual) {
             (None, None) => None,
-            (Some(r), None) | (None, Some(r)) => Some(r.clone()),
-            (Some(a), Some(b)) => Some(Formula::all([a.clone(), b.clone()].into_iter())),
+            (Some(r), None) => Some(r),
+            (None, Some(r)) => Some(r.clone()),
+            (Some(a), Some(b)) => Some(Formula::all([a, b.clone()].into_iter())),
         };
-        Conjunction { atoms, residual }
     }
 }
 
@@ -183,10 +184,24 @@ fn disjuncts(formula: &Formula) -> Option<Vec<Conjunction>> {
             for factor in factors {
                 match disjuncts(factor) {
                     Some(terms) if terms.is_empty() => return Some(Vec::new()),
+                    // One term (an atom, or an `and` of atoms): extend every conjunction in
+                    // place, so a long chain of atoms costs one copy of each.
+                    Some(mut terms) if terms.len() == 1 => {
+                        let term = terms.pop().expect("one term");
+                        for p in &mut product {
+                            p.conjoin(&term);
+                        }
+                    }
                     Some(terms) if product.len() * terms.len() <= MAX_CONJUNCTIONS => {
                         product = product
                             .iter()
-                            .flat_map(|p| terms.iter().map(move |t| p.product(t)))
+                            .flat_map(|p| {
+                                terms.iter().map(move |t| {
+                                    let mut q = p.clone();
+                                    q.conjoin(t);
+                                    q
+                                })
+                            })
                             .collect();
                     }
                     _ => residual.push(factor.clone()),
@@ -197,7 +212,9 @@ fn disjuncts(formula: &Formula) -> Option<Vec<Conjunction>> {
                     atoms: Vec::new(),
                     residual: Some(Formula::all(residual.into_iter())),
                 };
-                product = product.iter().map(|p| p.product(&rest)).collect();
+                for p in &mut product {
+                    p.conjoin(&rest);
+                }
             }
             Some(product)
         }

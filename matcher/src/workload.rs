@@ -267,7 +267,7 @@ impl Market {
                 "symbol == \"{symbol}\" && price < {:.2}",
                 base * rng.random_range(0.5..0.95)
             ),
-            // 10: a band on a short watch list, with a volume floor.
+            // 10: a short watch list (Zipf-popular, like everything else) with a high volume floor.
             55..65 => {
                 let others: Vec<String> = (0..2)
                     .map(|_| format!("\"{}\"", self.symbol(self.popularity.sample(rng))))
@@ -275,7 +275,7 @@ impl Market {
                 format!(
                     "symbol in [\"{symbol}\", {}] && volume >= {}",
                     others.join(", "),
-                    10i64.pow(rng.random_range(5..6))
+                    rng.random_range(500_000..1_000_000)
                 )
             }
             // 10: tagged news on one symbol, outside one exchange.

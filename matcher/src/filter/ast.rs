@@ -1,5 +1,7 @@
 //! The filter syntax tree and its direct evaluation, the reference for what "matches" means.
 
+use std::sync::Arc;
+
 use crate::event::Event;
 use crate::value::Value;
 
@@ -63,7 +65,7 @@ impl PartialEq for Pattern {
 /// they were written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Path {
-    key: Box<str>,
+    key: Arc<str>,
     dots: Box<[u32]>,
 }
 

@@ -173,19 +173,22 @@ impl AttributeAnchors {
 }
 
 /// The anchor a conjunction is filed under: the positive atom whose keys' clusters are smallest
-/// now, so that large clusters stop growing when a more selective anchor exists.
+/// now, so that large clusters stop growing when a more selective anchor exists. Returns the
+/// atom's index and its keys.
 pub(crate) fn choose(
     conjunction: &CompiledConjunction,
     cluster_size: impl Fn(AttrId, &AnchorKey) -> usize,
-) -> Option<(AttrId, Vec<AnchorKey>)> {
+) -> Option<(usize, Vec<AnchorKey>)> {
     conjunction
         .atoms
         .iter()
-        .filter(|a| !a.negated)
-        .filter_map(|a| Some((a.attr, AnchorKey::of_atom(&a.test)?)))
-        .min_by_key(|(attr, keys)| {
+        .enumerate()
+        .filter(|(_, a)| !a.negated)
+        .filter_map(|(i, a)| Some((i, a.attr, AnchorKey::of_atom(&a.test)?)))
+        .min_by_key(|(_, attr, keys)| {
             keys.iter()
                 .map(|k| cluster_size(*attr, k) + 1)
                 .sum::<usize>()
         })
+        .map(|(i, _, keys)| (i, keys))
 }

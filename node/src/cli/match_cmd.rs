@@ -39,14 +39,21 @@ impl MatchArgs {
     fn evaluate(&self) -> Result<bool, String> {
         let filter = Filter::parse(&self.filter).map_err(|e| format!("bad filter: {e}"))?;
         let event_text = if self.event == "-" {
-            let limits = EventLimits::default();
-            let mut text = String::new();
-            // Read one byte past the limit so an oversize event is reported as such.
+            let limit = EventLimits::default().max_encoded_size;
+            let mut bytes = Vec::new();
+            // Read one byte past the limit so an oversize event is reported as such. The size is
+            // checked before the text is decoded: the cut may fall inside a UTF-8 character.
             std::io::stdin()
-                .take(limits.max_encoded_size as u64 + 1)
-                .read_to_string(&mut text)
+                .take(limit as u64 + 1)
+                .read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read the event from standard input: {e}"))?;
-            text
+            if bytes.len() > limit {
+                return Err(format!(
+                    "bad event: the event on standard input is over the limit of {limit} bytes"
+                ));
+            }
+            String::from_utf8(bytes)
+                .map_err(|e| format!("bad event: standard input is not UTF-8 text: {e}"))?
         } else {
             self.event.clone()
         };

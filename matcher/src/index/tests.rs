@@ -1,0 +1,172 @@
+//! Differential tests: the index against evaluating every filter, on generated workloads large
+//! enough to rebuild range partitions, purge removed slots and reuse them.
+
+use std::collections::BTreeSet;
+
+use rand::{RngExt, SeedableRng};
+
+use super::SubscriptionIndex;
+use crate::event::Event;
+use crate::filter::Filter;
+use crate::workload::{IntervalWorkload, MarketWorkload, WorkloadRng};
+
+/// Keys whose filter matches, by brute force.
+fn expected(live: &[(u32, Filter)], event: &Event) -> BTreeSet<u32> {
+    live.iter()
+        .filter(|(_, f)| f.matches(event))
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+fn actual(index: &SubscriptionIndex<u32>, event: &Event) -> BTreeSet<u32> {
+    let keys = index.matches(event);
+    let set: BTreeSet<u32> = keys.iter().map(|k| **k).collect();
+    assert_eq!(set.len(), keys.len(), "a key was returned twice");
+    set
+}
+
+/// Inserts `subs` filters from `make`, removes a third of them, inserts more (reusing purged
+/// slots), and compares against brute force after each phase.
+fn check_workload(
+    subs: usize,
+    mut make_filter: impl FnMut(&mut WorkloadRng) -> String,
+    mut make_event: impl FnMut(&mut WorkloadRng) -> Event,
+) {
+    let mut rng = WorkloadRng::seed_from_u64(42);
+    let mut index = SubscriptionIndex::new();
+    let mut live: Vec<(u32, Filter)> = Vec::new();
+    let events: Vec<Event> = (0..60).map(|_| make_event(&mut rng)).collect();
+    let mut next_key = 0u32;
+    let mut total_matches = 0;
+    for phase in 0..3 {
+        let inserts = if phase == 1 { subs / 3 } else { subs };
+        for _ in 0..inserts {
+            let filter = Filter::parse(&make_filter(&mut rng)).expect("generated filters parse");
+            index.insert(next_key, &filter);
+            live.push((next_key, filter));
+            next_key += 1;
+        }
+        if phase == 1 {
+            for _ in 0..subs / 2 {
+                let victim = rng.random_range(0..live.len());
+                let (key, _) = live.swap_remove(victim);
+                assert!(index.remove(&key));
+                assert!(!index.remove(&key));
+            }
+        }
+        assert_eq!(index.len(), live.len());
+        for event in &events {
+            let want = expected(&live, event);
+            total_matches += want.len();
+            assert_eq!(actual(&index, event), want, "phase {phase}, event {event}");
+        }
+    }
+    assert!(
+        total_matches > 0,
+        "the workload never matched: the test would prove nothing"
+    );
+}
+
+#[test]
+fn interval_workload_matches_brute_force() {
+    let workload = IntervalWorkload {
+        attrs: 8,
+        constraints: 3,
+        domain: 1000,
+        width: 0.5,
+    };
+    let filters = workload.clone();
+    check_workload(
+        3000,
+        move |rng| filters.subscription(rng),
+        move |rng| workload.event(rng),
+    );
+}
+
+#[test]
+fn market_workload_matches_brute_force() {
+    let market = MarketWorkload {
+        symbols: 50,
+        zipf: 1.0,
+    }
+    .build();
+    let events = market.clone();
+    check_workload(
+        3000,
+        move |rng| market.subscription(rng),
+        move |rng| events.event(rng),
+    );
+}
+
+#[test]
+fn replacing_a_key_replaces_its_filter() {
+    let mut index = SubscriptionIndex::new();
+    index.insert("k", &Filter::parse("x > 5").unwrap());
+    index.insert("k", &Filter::parse("x < 5").unwrap());
+    let event = Event::from_json(r#"{"x": 3}"#, &Default::default()).unwrap();
+    assert_eq!(index.matches(&event), vec![&"k"]);
+    assert_eq!(index.len(), 1);
+}
+
+#[test]
+fn edge_values_for_thresholds() {
+    // Thresholds at float and integer edges, multi-valued and non-numeric attributes.
+    let filters = [
+        "x > 5",
+        "x >= 5",
+        "x < 5",
+        "x <= 5",
+        "x > 5.5",
+        "x < -0.0",
+        "x >= 9007199254740993",
+        "x > 4503599627370495",
+        "x < 1.0e300",
+        "x > 1 && x < 2",
+        "!(x > 5)",
+        "x > 5 || y < 1",
+        "true",
+        "false",
+        "x == 5",
+        "x != 5",
+    ];
+    let mut index = SubscriptionIndex::new();
+    let mut live = Vec::new();
+    // Enough copies to build a partition with several groups.
+    for copy in 0..200u32 {
+        for (i, text) in filters.iter().enumerate() {
+            let key = copy * 100 + i as u32;
+            let filter = Filter::parse(text).unwrap();
+            index.insert(key, &filter);
+            live.push((key, filter));
+        }
+    }
+    let events = [
+        r#"{"x": 5}"#,
+        r#"{"x": 5.0}"#,
+        r#"{"x": 5.5}"#,
+        r#"{"x": 4.999999999999999}"#,
+        r#"{"x": -0.0}"#,
+        r#"{"x": 0}"#,
+        r#"{"x": 9007199254740993}"#,
+        r#"{"x": 9007199254740992}"#,
+        r#"{"x": 4503599627370496}"#,
+        r#"{"x": 9223372036854775807}"#,
+        r#"{"x": -9223372036854775808}"#,
+        r#"{"x": [1.5, 7]}"#,
+        r#"{"x": [5, 5.0]}"#,
+        r#"{"x": "7"}"#,
+        r#"{"x": true}"#,
+        r#"{}"#,
+        r#"{"y": 0}"#,
+        r#"{"x": 1e300}"#,
+        r#"{"x": [null, 6]}"#,
+    ];
+    for text in events {
+        let event = Event::from_json(text, &Default::default()).unwrap();
+        assert_eq!(
+            actual(&index, &event),
+            expected(&live, &event),
+            "event {text}"
+        );
+    }
+}
