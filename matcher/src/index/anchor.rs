@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::compiled::{AttrId, CompiledConjunction};
+use super::value_map::ValueMap;
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
 
@@ -16,67 +17,34 @@ pub(crate) const MAX_IN_LIST_ANCHORS: usize = 8;
 
 pub(crate) type ClusterId = u32;
 
-/// A number as a hash key: numerically equal values (`1`, `1.0`, `-0.0` and `0`) give equal keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum NumberKey {
-    Int(i64),
-    /// A float that is not an integer in `i64` range, by its bits.
-    Float(u64),
-}
-
-impl NumberKey {
-    pub(crate) fn of(value: &Value) -> Option<NumberKey> {
-        match *value {
-            Value::Int(i) => Some(NumberKey::Int(i)),
-            Value::Float(f) => {
-                // Integral floats within i64 range are keyed as the integer they equal; the
-                // bounds are exact in f64 (-2^63 and 2^63).
-                if f.fract() == 0.0
-                    && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
-                {
-                    Some(NumberKey::Int(f as i64))
-                } else {
-                    Some(NumberKey::Float(f.to_bits()))
-                }
-            }
-            _ => None,
-        }
-    }
-}
-
 /// One anchor key on an attribute.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum AnchorKey {
-    Number(NumberKey),
-    Str(Box<str>),
-    Bool(bool),
+    /// The attribute has a value equal (under the language's equality) to this one.
+    Equal(Value),
+    /// The attribute has a string value starting with this.
     Prefix(Box<str>),
 }
 
 impl AnchorKey {
-    fn of_value(value: &Value) -> AnchorKey {
-        match value {
-            Value::Str(s) => AnchorKey::Str(s.clone()),
-            Value::Bool(b) => AnchorKey::Bool(*b),
-            number => AnchorKey::Number(
-                NumberKey::of(number).expect("a value that is not a string or bool is a number"),
-            ),
-        }
-    }
-
     /// The keys an atom can be anchored under, if any: an event that passes the atom carries one
-    /// of them.
+    /// of them. Listed values that are equal (`1` and `1.0`) give one key.
     pub(crate) fn of_atom(test: &Test) -> Option<Vec<AnchorKey>> {
         match test {
-            Test::Cmp(CmpOp::Eq, v) => Some(vec![AnchorKey::of_value(v)]),
+            Test::Cmp(CmpOp::Eq, v) => Some(vec![AnchorKey::Equal(v.clone())]),
             Test::In(values) if values.len() <= MAX_IN_LIST_ANCHORS => {
-                let mut keys: Vec<AnchorKey> = Vec::with_capacity(values.len());
-                for key in values.iter().map(AnchorKey::of_value) {
-                    if !keys.contains(&key) {
-                        keys.push(key);
+                let mut distinct: Vec<&Value> = Vec::with_capacity(values.len());
+                for v in values.iter() {
+                    if !distinct.iter().any(|d| d.equals(v)) {
+                        distinct.push(v);
                     }
                 }
-                Some(keys)
+                Some(
+                    distinct
+                        .into_iter()
+                        .map(|v| AnchorKey::Equal(v.clone()))
+                        .collect(),
+                )
             }
             Test::Prefix(p) if !p.is_empty() => Some(vec![AnchorKey::Prefix(p.clone())]),
             _ => None,
@@ -84,13 +52,10 @@ impl AnchorKey {
     }
 }
 
-/// The clusters anchored on one attribute, in one map per kind of key so that an event's
-/// values are looked up by reference, without building owned keys.
+/// The clusters anchored on one attribute.
 #[derive(Debug, Default)]
 pub(crate) struct AttributeAnchors {
-    numbers: HashMap<NumberKey, ClusterId>,
-    strings: HashMap<Box<str>, ClusterId>,
-    bools: [Option<ClusterId>; 2],
+    equal: ValueMap<ClusterId>,
     prefixes: HashMap<Box<str>, ClusterId>,
     /// Byte lengths of the prefix anchors, with how many anchors have each length: an event's
     /// string is looked up once per length present.
@@ -100,22 +65,14 @@ pub(crate) struct AttributeAnchors {
 impl AttributeAnchors {
     pub(crate) fn get(&self, key: &AnchorKey) -> Option<ClusterId> {
         match key {
-            AnchorKey::Number(n) => self.numbers.get(n).copied(),
-            AnchorKey::Str(s) => self.strings.get(s).copied(),
-            AnchorKey::Bool(b) => self.bools[usize::from(*b)],
+            AnchorKey::Equal(v) => self.equal.get(v).copied(),
             AnchorKey::Prefix(p) => self.prefixes.get(p).copied(),
         }
     }
 
     pub(crate) fn insert(&mut self, key: AnchorKey, cluster: ClusterId) {
         match key {
-            AnchorKey::Number(n) => {
-                self.numbers.insert(n, cluster);
-            }
-            AnchorKey::Str(s) => {
-                self.strings.insert(s, cluster);
-            }
-            AnchorKey::Bool(b) => self.bools[usize::from(b)] = Some(cluster),
+            AnchorKey::Equal(v) => *self.equal.get_or_insert_with(&v, || cluster) = cluster,
             AnchorKey::Prefix(p) => {
                 *self.prefix_lengths.entry(p.len()).or_default() += 1;
                 self.prefixes.insert(p, cluster);
@@ -125,13 +82,9 @@ impl AttributeAnchors {
 
     pub(crate) fn remove(&mut self, key: &AnchorKey) {
         match key {
-            AnchorKey::Number(n) => {
-                self.numbers.remove(n);
+            AnchorKey::Equal(v) => {
+                self.equal.remove(v);
             }
-            AnchorKey::Str(s) => {
-                self.strings.remove(s);
-            }
-            AnchorKey::Bool(b) => self.bools[usize::from(*b)] = None,
             AnchorKey::Prefix(p) => {
                 if self.prefixes.remove(p).is_some()
                     && let Some(count) = self.prefix_lengths.get_mut(&p.len())
@@ -148,24 +101,19 @@ impl AttributeAnchors {
     /// Calls `visit` with every cluster whose anchor one of `values` satisfies.
     pub(crate) fn for_each_cluster(&self, values: &[Value], mut visit: impl FnMut(ClusterId)) {
         for value in values {
-            let found = match value {
-                Value::Str(s) => {
-                    for &len in self.prefix_lengths.keys() {
-                        if len > s.len() {
-                            break;
-                        }
-                        if let Some(prefix) = s.get(..len)
-                            && let Some(&cluster) = self.prefixes.get(prefix)
-                        {
-                            visit(cluster);
-                        }
+            if let Value::Str(s) = value {
+                for &len in self.prefix_lengths.keys() {
+                    if len > s.len() {
+                        break;
                     }
-                    self.strings.get(&**s).copied()
+                    if let Some(prefix) = s.get(..len)
+                        && let Some(&cluster) = self.prefixes.get(prefix)
+                    {
+                        visit(cluster);
+                    }
                 }
-                Value::Bool(b) => self.bools[usize::from(*b)],
-                number => NumberKey::of(number).and_then(|n| self.numbers.get(&n).copied()),
-            };
-            if let Some(cluster) = found {
+            }
+            if let Some(&cluster) = self.equal.get(value) {
                 visit(cluster);
             }
         }

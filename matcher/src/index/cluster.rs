@@ -3,6 +3,7 @@
 
 use super::anchor::AnchorKey;
 use super::compiled::{AttrId, CompiledConjunction, EventView};
+use super::equality::EqualityFilter;
 use super::ranges::{Pruned, RangeFilter};
 
 pub(crate) type ConjId = u32;
@@ -24,11 +25,19 @@ pub(crate) struct Cluster {
     /// Removed slots whose thresholds are still in the range filter; not reusable yet.
     removed: Vec<u32>,
     ranges: RangeFilter,
+    equality: EqualityFilter,
     /// Per attribute (sorted by id), the slots with a positive atom on it: they all fail when
     /// the event lacks the attribute, whatever the atom. The anchor's attribute is left out,
     /// since every event that reaches the cluster carries it.
     required: Vec<(AttrId, Vec<u64>)>,
     len: usize,
+}
+
+/// Buffers a match reuses across clusters.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    survivors: Vec<u64>,
+    failing: Vec<u64>,
 }
 
 /// A conjunction that survived the range filter.
@@ -66,6 +75,9 @@ impl Cluster {
         self.slots[slot as usize] = Some(id);
         self.live[slot as usize / 64] |= 1 << (slot % 64);
         self.ranges.add(slot, &conjunction.atoms, self.slots.len());
+        // An anchored conjunction's first atom is its anchor, known to hold here.
+        let unchecked = &conjunction.atoms[usize::from(self.anchor.is_some())..];
+        self.equality.add(slot, unchecked, self.live.len());
         let anchor_attr = self.anchor.as_ref().map(|(attr, _)| *attr);
         for atom in conjunction
             .atoms
@@ -96,6 +108,7 @@ impl Cluster {
         self.slots[slot as usize] = None;
         self.live[slot as usize / 64] &= !(1 << (slot % 64));
         self.ranges.remove(slot, &conjunction.atoms);
+        self.equality.remove(slot, &conjunction.atoms);
         for atom in conjunction.atoms.iter().filter(|a| !a.negated) {
             if let Ok(i) = self
                 .required
@@ -116,22 +129,27 @@ impl Cluster {
         for &slot in &self.removed {
             removed[slot as usize / 64] |= 1 << (slot % 64);
         }
-        self.ranges
-            .purge(|slot| removed[slot as usize / 64] & (1 << (slot % 64)) != 0);
+        let is_removed = |slot: u32| removed[slot as usize / 64] & (1 << (slot % 64)) != 0;
+        self.ranges.purge(is_removed);
+        self.equality.purge(is_removed);
         self.free.append(&mut self.removed);
     }
 
-    /// Calls `visit` with every conjunction the range filter does not rule out for `view`.
-    /// `scratch` is a buffer the caller reuses across clusters.
+    /// Calls `visit` with every conjunction the presence, equality and range filters do not
+    /// rule out for `view`. `scratch` holds buffers the caller reuses across clusters.
     pub(crate) fn candidates(
         &self,
         view: &EventView<'_>,
-        scratch: &mut Vec<u64>,
+        scratch: &mut Scratch,
         mut visit: impl FnMut(Candidate),
     ) {
         if self.len == 0 {
             return;
         }
+        let Scratch {
+            survivors: scratch,
+            failing,
+        } = scratch;
         scratch.clear();
         scratch.extend_from_slice(&self.live);
         for (attr, required) in &self.required {
@@ -141,6 +159,7 @@ impl Cluster {
                 }
             }
         }
+        self.equality.prune(view, scratch, failing);
         let pruned = self.ranges.prune(view, scratch);
         for (index, &word) in scratch.iter().enumerate() {
             let mut bits = word;

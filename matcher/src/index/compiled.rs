@@ -1,6 +1,7 @@
 //! Conjunctions compiled against the index's attribute table, and the event view they are
 //! checked against.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::event::Event;
@@ -76,7 +77,15 @@ pub(crate) struct EventView<'e> {
     pub(crate) event: &'e Event,
     /// Sorted by id.
     pub(crate) attrs: Vec<(AttrId, &'e [Value])>,
+    /// Outcomes of regex atoms already evaluated on this event, by attribute and pattern
+    /// (patterns are shared, see [`PatternTable`], so the pattern's address identifies it).
+    /// Subscriptions often share a pattern; each is run once per event.
+    regex_outcomes: RefCell<Vec<(AttrId, usize, bool)>>,
 }
+
+/// At most this many regex outcomes are remembered per event: the memo is searched linearly,
+/// and an event that meets more distinct patterns evaluates the rest directly.
+const MAX_REGEX_OUTCOMES: usize = 64;
 
 impl<'e> EventView<'e> {
     pub(crate) fn new(event: &'e Event, table: &AttrTable) -> Self {
@@ -86,7 +95,27 @@ impl<'e> EventView<'e> {
             .filter_map(|a| Some((table.get(a.name())?, a.values())))
             .collect();
         attrs.sort_unstable_by_key(|&(id, _)| id);
-        EventView { event, attrs }
+        EventView {
+            event,
+            attrs,
+            regex_outcomes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether some value of `attr` matches `pattern`, remembered per event.
+    fn regex_holds(&self, attr: AttrId, pattern: &Pattern, values: &[Value]) -> bool {
+        let id = pattern.as_str().as_ptr() as usize;
+        let mut outcomes = self.regex_outcomes.borrow_mut();
+        if let Some(&(_, _, holds)) = outcomes.iter().find(|&&(a, p, _)| a == attr && p == id) {
+            return holds;
+        }
+        let holds = values
+            .iter()
+            .any(|v| v.as_str().is_some_and(|s| pattern.is_match(s)));
+        if outcomes.len() < MAX_REGEX_OUTCOMES {
+            outcomes.push((attr, id, holds));
+        }
+        holds
     }
 
     pub(crate) fn get(&self, attr: AttrId) -> Option<&'e [Value]> {
@@ -107,9 +136,11 @@ pub(crate) struct CompiledAtom {
 
 impl CompiledAtom {
     pub(crate) fn matches(&self, view: &EventView<'_>) -> bool {
-        view.get(self.attr)
-            .is_some_and(|values| self.test.holds_any(values))
-            != self.negated
+        let holds = view.get(self.attr).is_some_and(|values| match &self.test {
+            Test::Regex(pattern) => view.regex_holds(self.attr, pattern, values),
+            test => test.holds_any(values),
+        });
+        holds != self.negated
     }
 }
 

@@ -17,9 +17,11 @@
 mod anchor;
 mod cluster;
 mod compiled;
+mod equality;
 mod ranges;
 #[cfg(test)]
 mod tests;
+mod value_map;
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -148,7 +150,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     pub fn matches(&self, event: &Event) -> Vec<&K> {
         let view = EventView::new(event, &self.attrs);
         let mut matched: Vec<SubSlot> = Vec::new();
-        let mut scratch = Vec::new();
+        let mut scratch = cluster::Scratch::default();
         let mut check = |cluster: ClusterId| {
             self.clusters
                 .get(cluster)
