@@ -63,6 +63,10 @@ impl Conjunction {
     /// Whether no event can match (conservative: `false` when unsure). Some positive atom's
     /// values are all excluded by the negated atoms on the same attribute.
     pub fn is_unsatisfiable(&self) -> bool {
+        // Without negated atoms nothing is excluded; skip the per-atom search.
+        if !self.atoms.iter().any(|a| a.negated) {
+            return false;
+        }
         self.atoms.iter().filter(|a| !a.negated).any(|positive| {
             let excluded = self.excluded(positive);
             is_excluded(&positive.predicate.test, &excluded)

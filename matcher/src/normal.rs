@@ -143,6 +143,21 @@ impl NormalForm {
     }
 
     pub fn from_formula(formula: Formula) -> NormalForm {
+        // The common case, a plain conjunction of atoms, moves the atoms instead of copying.
+        let formula = match formula {
+            Formula::Atom(atom) => return NormalForm::single(vec![atom]),
+            Formula::And(factors) if factors.iter().all(|f| matches!(f, Formula::Atom(_))) => {
+                let atoms = factors
+                    .into_iter()
+                    .filter_map(|f| match f {
+                        Formula::Atom(atom) => Some(atom),
+                        _ => None,
+                    })
+                    .collect();
+                return NormalForm::single(atoms);
+            }
+            other => other,
+        };
         let conjunctions = disjuncts(&formula).unwrap_or_else(|| {
             vec![Conjunction {
                 atoms: Vec::new(),
@@ -154,6 +169,15 @@ impl NormalForm {
 
     pub fn matches(&self, event: &Event) -> bool {
         self.conjunctions.iter().any(|c| c.matches(event))
+    }
+
+    fn single(atoms: Vec<Atom>) -> NormalForm {
+        NormalForm {
+            conjunctions: vec![Conjunction {
+                atoms,
+                residual: None,
+            }],
+        }
     }
 }
 

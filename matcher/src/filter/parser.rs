@@ -219,15 +219,17 @@ impl Parser<'_> {
 
     fn test(&mut self) -> Result<Test, ParseError> {
         let operator = self.peek().clone();
-        let operator_text = operator.describe();
         match operator {
             Token::Cmp(op) => {
                 self.advance();
-                let literal = self.literal(&operator_text)?;
+                let literal = self.literal(&operator)?;
                 if op.is_ordering() && matches!(literal, (_, Value::Bool(_))) {
                     return Err(ParseError::new(
                         literal.0,
-                        format!("a bool can only be compared with '==' or '!=', not {operator_text}"),
+                        format!(
+                            "a bool can only be compared with '==' or '!=', not {}",
+                            operator.describe()
+                        ),
                     ));
                 }
                 Ok(Test::Cmp(op, literal.1))
@@ -238,17 +240,17 @@ impl Parser<'_> {
                 if *self.peek() == Token::RBracket {
                     return Err(self.error_here("an 'in' list needs at least one literal"));
                 }
-                let mut literals = vec![self.literal("'['")?.1];
+                let mut literals = vec![self.literal(&Token::LBracket)?.1];
                 while *self.peek() == Token::Comma {
                     self.advance();
-                    literals.push(self.literal("','")?.1);
+                    literals.push(self.literal(&Token::Comma)?.1);
                 }
                 self.expect(Token::RBracket, "',' or ']' in the 'in' list")?;
                 Ok(Test::In(literals.into()))
             }
             Token::RegexMatch => {
                 self.advance();
-                let (offset, source) = self.string(&operator_text)?;
+                let (offset, source) = self.string(&operator)?;
                 let regex = regex::RegexBuilder::new(&source)
                     .size_limit(self.limits.max_regex_size)
                     .dfa_size_limit(self.limits.max_regex_size)
@@ -258,15 +260,15 @@ impl Parser<'_> {
             }
             Token::Prefix => {
                 self.advance();
-                Ok(Test::Prefix(self.string(&operator_text)?.1.into()))
+                Ok(Test::Prefix(self.string(&operator)?.1.into()))
             }
             Token::Suffix => {
                 self.advance();
-                Ok(Test::Suffix(self.string(&operator_text)?.1.into()))
+                Ok(Test::Suffix(self.string(&operator)?.1.into()))
             }
             Token::Contains => {
                 self.advance();
-                Ok(Test::Contains(self.string(&operator_text)?.1.into()))
+                Ok(Test::Contains(self.string(&operator)?.1.into()))
             }
             _ => Err(self.expected(
                 "an operator after the attribute name (== != < <= > >= in =~ prefix suffix contains)",
@@ -274,7 +276,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, after: &str) -> Result<(usize, Value), ParseError> {
+    fn literal(&mut self, after: &Token) -> Result<(usize, Value), ParseError> {
         let offset = self.offset();
         let value = match self.peek() {
             Token::Int(i) => Value::Int(*i),
@@ -282,16 +284,16 @@ impl Parser<'_> {
             Token::Str(s) => Value::Str(s.as_str().into()),
             Token::True => Value::Bool(true),
             Token::False => Value::Bool(false),
-            _ => return Err(self.expected(&format!("a literal after {after}"))),
+            _ => return Err(self.expected(&format!("a literal after {}", after.describe()))),
         };
         self.advance();
         Ok((offset, value))
     }
 
-    fn string(&mut self, after: &str) -> Result<(usize, String), ParseError> {
+    fn string(&mut self, after: &Token) -> Result<(usize, String), ParseError> {
         let offset = self.offset();
         let Token::Str(s) = self.peek() else {
-            return Err(self.expected(&format!("a string after {after}")));
+            return Err(self.expected(&format!("a string after {}", after.describe())));
         };
         let s = s.clone();
         self.advance();

@@ -1,35 +1,53 @@
-//! A cluster: the conjunctions filed under one anchor (or none), in slots, with the range
-//! filter that rules most of them out without looking at them.
+//! A cluster: the conjunctions filed under one anchor (or none), in slots, with the filters
+//! that rule most of them out without looking at them.
+//!
+//! Matching a cluster starts from the bitset of live slots and clears, with passes over
+//! bitsets, every slot some filter proves failing: the presence filter (a positive atom on an
+//! attribute the event lacks), the equality filter, the pattern filter and the range filter.
+//! Each filter only clears slots that truly fail, so the survivors include every match. A
+//! conjunction all of whose atoms a filter decides exactly is *exact*: when it survives, it
+//! matches, and nobody needs to look at it. Others are checked in full by the caller.
 
 use super::anchor::AnchorKey;
-use super::compiled::{AttrId, CompiledConjunction, EventView};
-use super::equality::EqualityFilter;
-use super::ranges::{Pruned, RangeFilter};
+use super::compiled::{AttrId, CompiledAtom, CompiledConjunction, EventView};
+use super::equality::{EqualityFilter, accepted};
+use super::pattern::{PatternFilter, positive_pattern};
+use super::ranges::{Pruned, RangeFilter, threshold};
+use crate::filter::Test;
 
 pub(crate) type ConjId = u32;
 
 /// Removed slots are recycled once there are this many (or a quarter of the live ones): their
-/// thresholds are purged from the range filter in one pass, amortized over the removals.
+/// entries are purged from the filters in one pass, amortized over the removals.
 const MIN_PURGE: usize = 64;
+
+/// What a live slot holds.
+#[derive(Clone, Copy, Debug)]
+struct Occupant {
+    conjunction: ConjId,
+    sub: u32,
+    /// Every atom is decided exactly by the filters (see the module notes).
+    exact: bool,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Cluster {
     /// `None` only for the unanchored cluster.
     pub(crate) anchor: Option<(AttrId, AnchorKey)>,
-    /// The conjunction in each slot, if the slot is live.
-    slots: Vec<Option<ConjId>>,
+    slots: Vec<Option<Occupant>>,
     /// One bit per live slot.
     live: Vec<u64>,
     /// Slots ready for reuse.
     free: Vec<u32>,
-    /// Removed slots whose thresholds are still in the range filter; not reusable yet.
+    /// Removed slots whose entries are still in the filters; not reusable yet.
     removed: Vec<u32>,
-    ranges: RangeFilter,
-    equality: EqualityFilter,
     /// Per attribute (sorted by id), the slots with a positive atom on it: they all fail when
     /// the event lacks the attribute, whatever the atom. The anchor's attribute is left out,
     /// since every event that reaches the cluster carries it.
     required: Vec<(AttrId, Vec<u64>)>,
+    equality: EqualityFilter,
+    patterns: PatternFilter,
+    ranges: RangeFilter,
     len: usize,
 }
 
@@ -40,12 +58,12 @@ pub(crate) struct Scratch {
     failing: Vec<u64>,
 }
 
-/// A conjunction that survived the range filter.
+/// A conjunction that survived the filters.
 pub(crate) struct Candidate {
     pub(crate) conjunction: ConjId,
-    /// Whether every threshold was applied to it, so that a conjunction made only of
-    /// thresholds is known to match.
-    pub(crate) pruned: Pruned,
+    pub(crate) sub: u32,
+    /// It is known to match; otherwise the caller checks it.
+    pub(crate) matches: bool,
 }
 
 impl Cluster {
@@ -60,8 +78,19 @@ impl Cluster {
         self.len
     }
 
-    /// Files `conjunction` and returns its slot.
-    pub(crate) fn insert(&mut self, id: ConjId, conjunction: &CompiledConjunction) -> u32 {
+    /// The atoms the cluster must decide: all but an anchored conjunction's first, its anchor,
+    /// which every event reaching the cluster passes.
+    fn unchecked<'c>(&self, conjunction: &'c CompiledConjunction) -> &'c [CompiledAtom] {
+        &conjunction.atoms[usize::from(self.anchor.is_some())..]
+    }
+
+    /// Files conjunction `id` of subscription slot `sub`; returns its slot here.
+    pub(crate) fn insert(
+        &mut self,
+        id: ConjId,
+        sub: u32,
+        conjunction: &CompiledConjunction,
+    ) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -72,51 +101,55 @@ impl Cluster {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.slots[slot as usize] = Some(id);
+        let atoms = self.unchecked(conjunction);
+        let exact = conjunction.residual.is_none() && atoms.iter().all(|a| is_decided(a, atoms));
+        self.slots[slot as usize] = Some(Occupant {
+            conjunction: id,
+            sub,
+            exact,
+        });
         self.live[slot as usize / 64] |= 1 << (slot % 64);
-        self.ranges.add(slot, &conjunction.atoms, self.slots.len());
-        // An anchored conjunction's first atom is its anchor, known to hold here.
-        let unchecked = &conjunction.atoms[usize::from(self.anchor.is_some())..];
-        self.equality.add(slot, unchecked, self.live.len());
-        let anchor_attr = self.anchor.as_ref().map(|(attr, _)| *attr);
-        for atom in conjunction
-            .atoms
-            .iter()
-            .filter(|a| !a.negated && Some(a.attr) != anchor_attr)
-        {
-            let i = match self
+        let words = self.live.len();
+        for atom in atoms.iter().filter(|a| !a.negated) {
+            let index = match self
                 .required
                 .binary_search_by_key(&atom.attr, |(attr, _)| *attr)
             {
-                Ok(i) => i,
-                Err(i) => {
-                    self.required.insert(i, (atom.attr, Vec::new()));
-                    i
+                Ok(index) => index,
+                Err(index) => {
+                    self.required.insert(index, (atom.attr, Vec::new()));
+                    index
                 }
             };
-            let bits = &mut self.required[i].1;
-            if bits.len() < self.live.len() {
-                bits.resize(self.live.len(), 0);
+            let bits = &mut self.required[index].1;
+            if bits.len() < words {
+                bits.resize(words, 0);
             }
             bits[slot as usize / 64] |= 1 << (slot % 64);
         }
+        self.equality.add(slot, atoms, words);
+        self.patterns.add(slot, atoms, words);
+        self.ranges.add(slot, atoms, self.slots.len());
         self.len += 1;
         slot
     }
 
     pub(crate) fn remove(&mut self, slot: u32, conjunction: &CompiledConjunction) {
-        self.slots[slot as usize] = None;
-        self.live[slot as usize / 64] &= !(1 << (slot % 64));
-        self.ranges.remove(slot, &conjunction.atoms);
-        self.equality.remove(slot, &conjunction.atoms);
-        for atom in conjunction.atoms.iter().filter(|a| !a.negated) {
-            if let Ok(i) = self
+        let atoms = self.unchecked(conjunction);
+        for atom in atoms.iter().filter(|a| !a.negated) {
+            if let Ok(index) = self
                 .required
                 .binary_search_by_key(&atom.attr, |(attr, _)| *attr)
+                && let Some(word) = self.required[index].1.get_mut(slot as usize / 64)
             {
-                self.required[i].1[slot as usize / 64] &= !(1 << (slot % 64));
+                *word &= !(1 << (slot % 64));
             }
         }
+        self.equality.remove(slot, atoms);
+        self.patterns.remove(slot, atoms);
+        self.ranges.remove(slot, atoms);
+        self.slots[slot as usize] = None;
+        self.live[slot as usize / 64] &= !(1 << (slot % 64));
         self.removed.push(slot);
         self.len -= 1;
         if self.removed.len() >= MIN_PURGE.max(self.len / 4) {
@@ -125,7 +158,7 @@ impl Cluster {
     }
 
     fn purge(&mut self) {
-        let mut removed = vec![0u64; self.slots.len().div_ceil(64)];
+        let mut removed = vec![0u64; self.live.len()];
         for &slot in &self.removed {
             removed[slot as usize / 64] |= 1 << (slot % 64);
         }
@@ -135,8 +168,7 @@ impl Cluster {
         self.free.append(&mut self.removed);
     }
 
-    /// Calls `visit` with every conjunction the presence, equality and range filters do not
-    /// rule out for `view`. `scratch` holds buffers the caller reuses across clusters.
+    /// Calls `visit` with every conjunction the filters do not rule out for `view`.
     pub(crate) fn candidates(
         &self,
         view: &EventView<'_>,
@@ -146,33 +178,51 @@ impl Cluster {
         if self.len == 0 {
             return;
         }
-        let Scratch {
-            survivors: scratch,
-            failing,
-        } = scratch;
-        scratch.clear();
-        scratch.extend_from_slice(&self.live);
+        let Scratch { survivors, failing } = scratch;
+        survivors.clear();
+        survivors.extend_from_slice(&self.live);
         for (attr, required) in &self.required {
             if view.get(*attr).is_none() {
-                for (word, required) in scratch.iter_mut().zip(required) {
+                for (word, required) in survivors.iter_mut().zip(required) {
                     *word &= !required;
                 }
             }
         }
-        self.equality.prune(view, scratch, failing);
-        let pruned = self.ranges.prune(view, scratch);
-        for (index, &word) in scratch.iter().enumerate() {
+        self.equality.prune(view, survivors, failing);
+        self.patterns.prune(view, survivors);
+        let pruned = self.ranges.prune(view, survivors);
+        for (index, &word) in survivors.iter().enumerate() {
             let mut bits = word;
             while bits != 0 {
                 let slot = index * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if let Some(conjunction) = self.slots[slot] {
+                if let Some(occupant) = self.slots[slot] {
                     visit(Candidate {
-                        conjunction,
-                        pruned,
+                        conjunction: occupant.conjunction,
+                        sub: occupant.sub,
+                        matches: occupant.exact && pruned == Pruned::Exact,
                     });
                 }
             }
         }
     }
+}
+
+/// Whether the filters decide `atom` exactly, among the cluster's `atoms` of its conjunction:
+/// a threshold, a positive regex, `exists`, or the only positive equality or in-list atom on
+/// its attribute (two of them may need two different values, which the equality filter does
+/// not check).
+fn is_decided(atom: &CompiledAtom, atoms: &[CompiledAtom]) -> bool {
+    if atom.negated {
+        return false;
+    }
+    if threshold(atom).is_some() || positive_pattern(atom).is_some() || atom.test == Test::Exists {
+        return true;
+    }
+    accepted(atom).is_some()
+        && atoms
+            .iter()
+            .filter(|a| a.attr == atom.attr && accepted(a).is_some())
+            .count()
+            == 1
 }

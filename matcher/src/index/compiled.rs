@@ -102,8 +102,18 @@ impl<'e> EventView<'e> {
         }
     }
 
+    pub(crate) fn get(&self, attr: AttrId) -> Option<&'e [Value]> {
+        self.attrs
+            .binary_search_by_key(&attr, |&(id, _)| id)
+            .ok()
+            .map(|i| self.attrs[i].1)
+    }
+
     /// Whether some value of `attr` matches `pattern`, remembered per event.
-    fn regex_holds(&self, attr: AttrId, pattern: &Pattern, values: &[Value]) -> bool {
+    pub(crate) fn regex_holds(&self, attr: AttrId, pattern: &Pattern) -> bool {
+        let Some(values) = self.get(attr) else {
+            return false;
+        };
         let id = pattern.as_str().as_ptr() as usize;
         let mut outcomes = self.regex_outcomes.borrow_mut();
         if let Some(&(_, _, holds)) = outcomes.iter().find(|&&(a, p, _)| a == attr && p == id) {
@@ -117,13 +127,6 @@ impl<'e> EventView<'e> {
         }
         holds
     }
-
-    pub(crate) fn get(&self, attr: AttrId) -> Option<&'e [Value]> {
-        self.attrs
-            .binary_search_by_key(&attr, |&(id, _)| id)
-            .ok()
-            .map(|i| self.attrs[i].1)
-    }
 }
 
 /// One atom with its attribute resolved to an id.
@@ -136,10 +139,12 @@ pub(crate) struct CompiledAtom {
 
 impl CompiledAtom {
     pub(crate) fn matches(&self, view: &EventView<'_>) -> bool {
-        let holds = view.get(self.attr).is_some_and(|values| match &self.test {
-            Test::Regex(pattern) => view.regex_holds(self.attr, pattern, values),
-            test => test.holds_any(values),
-        });
+        let holds = match &self.test {
+            Test::Regex(pattern) => view.regex_holds(self.attr, pattern),
+            test => view
+                .get(self.attr)
+                .is_some_and(|values| test.holds_any(values)),
+        };
         holds != self.negated
     }
 }

@@ -14,7 +14,7 @@ use crate::filter::{CmpOp, Test};
 use crate::value::Value;
 
 /// The values an atom accepts, if it is an equality or in-list atom.
-fn accepted(atom: &CompiledAtom) -> Option<&[Value]> {
+pub(crate) fn accepted(atom: &CompiledAtom) -> Option<&[Value]> {
     match &atom.test {
         _ if atom.negated => None,
         Test::Cmp(CmpOp::Eq, v) => Some(std::slice::from_ref(v)),

@@ -18,6 +18,7 @@ mod anchor;
 mod cluster;
 mod compiled;
 mod equality;
+mod pattern;
 mod ranges;
 #[cfg(test)]
 mod tests;
@@ -29,7 +30,6 @@ use std::hash::Hash;
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
 use cluster::{Cluster, ConjId};
 use compiled::{AttrId, AttrTable, CompiledConjunction, EventView, PatternTable};
-use ranges::Pruned;
 
 use crate::event::Event;
 use crate::filter::Filter;
@@ -61,11 +61,7 @@ struct Subscription<K> {
 
 #[derive(Debug)]
 struct FiledConjunction {
-    sub: SubSlot,
     compiled: CompiledConjunction,
-    /// Every atom but the anchor is a threshold of the range filter and there is no residual:
-    /// when the filter applied all its thresholds, surviving it is matching.
-    thresholds_only: bool,
     /// Filed under its first atom (see [`CompiledConjunction::atoms`]).
     anchored: bool,
     /// Where the conjunction is filed: each cluster and its slot there.
@@ -155,10 +151,12 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             self.clusters
                 .get(cluster)
                 .candidates(&view, &mut scratch, |candidate| {
-                    let filed = self.conjunctions.get(candidate.conjunction);
-                    let known = filed.thresholds_only && candidate.pruned == Pruned::Exact;
-                    if known || filed.compiled.matches(&view, usize::from(filed.anchored)) {
-                        matched.push(filed.sub);
+                    let matches = candidate.matches || {
+                        let filed = self.conjunctions.get(candidate.conjunction);
+                        filed.compiled.matches(&view, usize::from(filed.anchored))
+                    };
+                    if matches {
+                        matched.push(candidate.sub);
                     }
                 });
         };
@@ -203,18 +201,12 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             .map(|cluster| {
                 (
                     cluster,
-                    self.clusters.get_mut(cluster).insert(id, &compiled),
+                    self.clusters.get_mut(cluster).insert(id, sub, &compiled),
                 )
             })
             .collect();
-        let thresholds_only = compiled.residual.is_none()
-            && compiled.atoms[usize::from(anchored)..]
-                .iter()
-                .all(|a| ranges::threshold(a).is_some());
         let filed = self.conjunctions.insert(FiledConjunction {
-            sub,
             compiled,
-            thresholds_only,
             anchored,
             placements,
         });
