@@ -28,6 +28,8 @@ struct Occupant {
     sub: u32,
     /// Every atom is decided exactly by the filters (see the module notes).
     exact: bool,
+    /// The subscription has no other conjunction, and this one no other placement.
+    unique: bool,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +66,8 @@ pub(crate) struct Candidate {
     pub(crate) sub: u32,
     /// It is known to match; otherwise the caller checks it.
     pub(crate) matches: bool,
+    /// No other candidate of this event can name the same subscription.
+    pub(crate) unique: bool,
 }
 
 impl Cluster {
@@ -89,6 +93,7 @@ impl Cluster {
         &mut self,
         id: ConjId,
         sub: u32,
+        unique: bool,
         conjunction: &CompiledConjunction,
     ) -> u32 {
         let slot = match self.free.pop() {
@@ -107,6 +112,7 @@ impl Cluster {
             conjunction: id,
             sub,
             exact,
+            unique,
         });
         self.live[slot as usize / 64] |= 1 << (slot % 64);
         let words = self.live.len();
@@ -201,6 +207,7 @@ impl Cluster {
                         conjunction: occupant.conjunction,
                         sub: occupant.sub,
                         matches: occupant.exact && pruned == Pruned::Exact,
+                        unique: occupant.unique,
                     });
                 }
             }

@@ -108,14 +108,17 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         self.remove(&key);
         let normal = NormalForm::of(filter);
         let sub = self.subs.next_key();
-        let mut conjunctions = Vec::with_capacity(normal.conjunctions.len());
-        for conjunction in normal.conjunctions {
-            if conjunction.is_unsatisfiable() {
-                continue;
-            }
+        let satisfiable: Vec<_> = normal
+            .conjunctions
+            .into_iter()
+            .filter(|c| !c.is_unsatisfiable())
+            .collect();
+        let single = satisfiable.len() == 1;
+        let mut conjunctions = Vec::with_capacity(satisfiable.len());
+        for conjunction in satisfiable {
             let compiled =
                 CompiledConjunction::compile(conjunction, &mut self.attrs, &mut self.patterns);
-            conjunctions.push(self.file(sub, compiled));
+            conjunctions.push(self.file(sub, compiled, single));
         }
         let slot = self.subs.insert(Subscription {
             key: key.clone(),
@@ -145,9 +148,22 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     /// particular order.
     pub fn matches(&self, event: &Event) -> Vec<&K> {
         let view = EventView::new(event, &self.attrs);
+        // An event with repeated values, or values sharing a prefix anchor, names some
+        // clusters twice; each is visited once.
+        let mut clusters = vec![UNANCHORED];
+        for &(attr, values) in &view.attrs {
+            if let Some(anchors) = self.anchors.get(attr as usize) {
+                anchors.for_each_cluster(values, |cluster| clusters.push(cluster));
+            }
+        }
+        clusters.sort_unstable();
+        clusters.dedup();
+        // A subscription filed once can match once; the others (several conjunctions, or an
+        // in-list anchor filing one conjunction in several clusters) are deduplicated.
         let mut matched: Vec<SubSlot> = Vec::new();
+        let mut repeatable: Vec<SubSlot> = Vec::new();
         let mut scratch = cluster::Scratch::default();
-        let mut check = |cluster: ClusterId| {
+        for cluster in clusters {
             self.clusters
                 .get(cluster)
                 .candidates(&view, &mut scratch, |candidate| {
@@ -156,28 +172,26 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                         filed.compiled.matches(&view, usize::from(filed.anchored))
                     };
                     if matches {
-                        matched.push(candidate.sub);
+                        if candidate.unique {
+                            matched.push(candidate.sub);
+                        } else {
+                            repeatable.push(candidate.sub);
+                        }
                     }
                 });
-        };
-        check(UNANCHORED);
-        for &(attr, values) in &view.attrs {
-            if let Some(anchors) = self.anchors.get(attr as usize) {
-                anchors.for_each_cluster(values, &mut check);
-            }
         }
-        // A subscription can match through several conjunctions, and an in-list anchor files a
-        // conjunction in several clusters.
-        matched.sort_unstable();
-        matched.dedup();
+        repeatable.sort_unstable();
+        repeatable.dedup();
+        matched.extend(repeatable);
         matched
             .into_iter()
             .map(|slot| &self.subs.get(slot).key)
             .collect()
     }
 
-    /// Files a conjunction under its anchor (or in the unanchored cluster).
-    fn file(&mut self, sub: SubSlot, mut compiled: CompiledConjunction) -> ConjId {
+    /// Files a conjunction under its anchor (or in the unanchored cluster). `single`: it is its
+    /// subscription's only conjunction.
+    fn file(&mut self, sub: SubSlot, mut compiled: CompiledConjunction, single: bool) -> ConjId {
         let chosen = anchor::choose(&compiled, |attr, key| {
             self.anchors
                 .get(attr as usize)
@@ -196,12 +210,15 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                     .collect()
             }
         };
+        let unique = single && clusters.len() == 1;
         let placements = clusters
             .into_iter()
             .map(|cluster| {
                 (
                     cluster,
-                    self.clusters.get_mut(cluster).insert(id, sub, &compiled),
+                    self.clusters
+                        .get_mut(cluster)
+                        .insert(id, sub, unique, &compiled),
                 )
             })
             .collect();
