@@ -3,6 +3,7 @@
 pub mod covering;
 pub mod event;
 pub mod filter;
+pub mod fuzzing;
 pub mod index;
 pub mod normal;
 pub mod value;

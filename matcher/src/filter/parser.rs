@@ -122,31 +122,44 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A negation counts one level of nesting, and a parenthesis right after it belongs to
+    /// it: `!(a && b)` is one level, as is `!a == 1`. So the canonical text, which writes every
+    /// negated predicate as `!(p)`, never nests deeper than the text it was parsed from.
     fn unary(&mut self) -> Result<Expr, ParseError> {
         if *self.peek() == Token::Not {
             self.enter()?;
             self.advance();
-            let operand = self.unary()?;
+            let operand = if *self.peek() == Token::LParen {
+                self.group()?
+            } else {
+                self.unary()?
+            };
             self.depth -= 1;
             return Ok(Expr::Not(Box::new(operand)));
         }
         self.primary()
     }
 
+    /// A parenthesized filter; the caller has counted its level.
+    fn group(&mut self) -> Result<Expr, ParseError> {
+        let open = self.offset();
+        self.advance();
+        let inner = self.or()?;
+        if *self.peek() != Token::RParen {
+            let found = self.peek().describe();
+            return Err(self.error_here(format!(
+                "expected ')' to close the '(' at {open}, found {found}"
+            )));
+        }
+        self.advance();
+        Ok(inner)
+    }
+
     fn primary(&mut self) -> Result<Expr, ParseError> {
         match self.peek() {
             Token::LParen => {
                 self.enter()?;
-                let open = self.offset();
-                self.advance();
-                let inner = self.or()?;
-                if *self.peek() != Token::RParen {
-                    let found = self.peek().describe();
-                    return Err(self.error_here(format!(
-                        "expected ')' to close the '(' at {open}, found {found}"
-                    )));
-                }
-                self.advance();
+                let inner = self.group()?;
                 self.depth -= 1;
                 Ok(inner)
             }
