@@ -92,6 +92,42 @@ pub(crate) fn threshold(atom: &CompiledAtom) -> Option<(Side, f64)> {
     }
 }
 
+/// Boundaries cutting the sorted `sample` into about `wanted` groups of equal weight. A value
+/// repeated so often that it would fill a group by itself (many subscriptions with the same
+/// bound) gets a group of its own, `[v, next float)`: otherwise all its copies would share a
+/// group with everything around them and be compared one by one on every event there.
+fn boundaries(sample: &[f64], wanted: usize) -> Vec<f64> {
+    let per_group = (sample.len() / wanted.max(1)).max(1);
+    let mut cuts: Vec<f64> = Vec::new();
+    let mut weight = 0;
+    let mut i = 0;
+    while i < sample.len() {
+        let v = sample[i];
+        let end = i + sample[i..].partition_point(|&x| x <= v);
+        if end - i >= per_group {
+            if cuts.last().is_none_or(|&c| c < v) {
+                cuts.push(v);
+            }
+            cuts.push(v.next_up());
+            weight = 0;
+        } else {
+            weight += end - i;
+            if weight >= per_group && end < sample.len() {
+                cuts.push(sample[end]);
+                weight = 0;
+            }
+        }
+        i = end;
+    }
+    cuts.dedup();
+    // Each heavy value can add two cuts; keep within the group limit by thinning evenly.
+    if cuts.len() >= MAX_GROUPS {
+        let keep = MAX_GROUPS - 1;
+        cuts = (0..keep).map(|k| cuts[k * cuts.len() / keep]).collect();
+    }
+    cuts
+}
+
 /// Thresholds of one side within one group, as parallel arrays (12 bytes per threshold).
 #[derive(Debug, Default)]
 struct Thresholds {
@@ -318,11 +354,7 @@ impl AttributeRanges {
         let mut sample: Vec<f64> = all.iter().step_by(step).map(|&(t, _, _)| t).collect();
         sample.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
         let wanted = (all.len() / TARGET_PER_GROUP).clamp(1, MAX_GROUPS);
-        self.boundaries = (1..wanted)
-            .map(|k| sample[k * sample.len() / wanted])
-            .collect();
-        self.boundaries.dedup();
-        // A boundary equal to the smallest threshold would leave group 0 empty; harmless.
+        self.boundaries = boundaries(&sample, wanted);
         self.groups = (0..=self.boundaries.len())
             .map(|_| Group::default())
             .collect();
