@@ -28,8 +28,20 @@ struct Occupant {
     sub: u32,
     /// Every atom is decided exactly by the filters (see the module notes).
     exact: bool,
-    /// The subscription has no other conjunction, and this one no other placement.
-    unique: bool,
+    repeats: Repeats,
+}
+
+/// Whether one event can reach a subscription more than once, so its matches need
+/// deduplicating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Repeats {
+    /// One conjunction in one cluster.
+    Never,
+    /// One conjunction filed under several in-list values: an event reaches it twice only if
+    /// it carries several of them, so only if the anchor attribute has several values.
+    IfSeveralAnchorValues,
+    /// Several conjunctions.
+    Always,
 }
 
 #[derive(Debug, Default)]
@@ -93,7 +105,7 @@ impl Cluster {
         &mut self,
         id: ConjId,
         sub: u32,
-        unique: bool,
+        repeats: Repeats,
         conjunction: &CompiledConjunction,
     ) -> u32 {
         let slot = match self.free.pop() {
@@ -112,7 +124,7 @@ impl Cluster {
             conjunction: id,
             sub,
             exact,
-            unique,
+            repeats,
         });
         self.live[slot as usize / 64] |= 1 << (slot % 64);
         let words = self.live.len();
@@ -197,6 +209,10 @@ impl Cluster {
         self.equality.prune(view, survivors, failing);
         self.patterns.prune(view, survivors);
         let pruned = self.ranges.prune(view, survivors);
+        let anchor_repeats = self
+            .anchor
+            .as_ref()
+            .is_some_and(|(attr, _)| view.get(*attr).is_some_and(|values| values.len() > 1));
         for (index, &word) in survivors.iter().enumerate() {
             let mut bits = word;
             while bits != 0 {
@@ -207,7 +223,11 @@ impl Cluster {
                         conjunction: occupant.conjunction,
                         sub: occupant.sub,
                         matches: occupant.exact && pruned == Pruned::Exact,
-                        unique: occupant.unique,
+                        unique: match occupant.repeats {
+                            Repeats::Never => true,
+                            Repeats::IfSeveralAnchorValues => !anchor_repeats,
+                            Repeats::Always => false,
+                        },
                     });
                 }
             }

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
-use cluster::{Cluster, ConjId};
+use cluster::{Cluster, ConjId, Repeats};
 use compiled::{AttrId, AttrTable, CompiledConjunction, EventView, PatternTable};
 
 use crate::event::Event;
@@ -48,15 +48,14 @@ pub struct SubscriptionIndex<K> {
     /// By attribute id; grown as names are interned.
     anchors: Vec<AttributeAnchors>,
     slots: HashMap<K, SubSlot>,
-    subs: Slab<Subscription<K>>,
+    /// Each subscription's conjunctions, by subscription slot.
+    subs: Slab<Box<[ConjId]>>,
+    /// Subscription keys by slot. A removed subscription's key stays until its slot is reused
+    /// (no cluster names the slot any more, so it is never returned): the key of a match is
+    /// then found by address alone, where a checked slab entry cost a cache miss per match.
+    keys: Vec<K>,
     conjunctions: Slab<FiledConjunction>,
     clusters: Slab<Cluster>,
-}
-
-#[derive(Debug)]
-struct Subscription<K> {
-    key: K,
-    conjunctions: Box<[ConjId]>,
 }
 
 #[derive(Debug)]
@@ -85,6 +84,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             anchors: Vec::new(),
             slots: HashMap::new(),
             subs: Slab::default(),
+            keys: Vec::new(),
             conjunctions: Slab::default(),
             clusters,
         }
@@ -120,11 +120,12 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                 CompiledConjunction::compile(conjunction, &mut self.attrs, &mut self.patterns);
             conjunctions.push(self.file(sub, compiled, single));
         }
-        let slot = self.subs.insert(Subscription {
-            key: key.clone(),
-            conjunctions: conjunctions.into(),
-        });
+        let slot = self.subs.insert(conjunctions.into());
         debug_assert_eq!(slot, sub);
+        match self.keys.get_mut(slot as usize) {
+            Some(stale) => *stale = key.clone(),
+            None => self.keys.push(key.clone()),
+        }
         self.slots.insert(key, slot);
     }
 
@@ -133,8 +134,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         let Some(slot) = self.slots.remove(key) else {
             return false;
         };
-        let subscription = self.subs.remove(slot);
-        for &id in subscription.conjunctions.iter() {
+        for &id in self.subs.remove(slot).iter() {
             let filed = self.conjunctions.remove(id);
             for &(cluster, slot) in &filed.placements {
                 self.unfile(cluster, slot, &filed.compiled);
@@ -185,7 +185,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         matched.extend(repeatable);
         matched
             .into_iter()
-            .map(|slot| &self.subs.get(slot).key)
+            .map(|slot| &self.keys[slot as usize])
             .collect()
     }
 
@@ -210,7 +210,11 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                     .collect()
             }
         };
-        let unique = single && clusters.len() == 1;
+        let repeats = match (single, clusters.len()) {
+            (false, _) => Repeats::Always,
+            (true, 1) => Repeats::Never,
+            (true, _) => Repeats::IfSeveralAnchorValues,
+        };
         let placements = clusters
             .into_iter()
             .map(|cluster| {
@@ -218,7 +222,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                     cluster,
                     self.clusters
                         .get_mut(cluster)
-                        .insert(id, sub, unique, &compiled),
+                        .insert(id, sub, repeats, &compiled),
                 )
             })
             .collect();
