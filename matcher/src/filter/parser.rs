@@ -3,6 +3,8 @@
 //! Recursion happens only at `(` and `not`, and both count against the nesting limit before
 //! recursing, so the stack depth is bounded by the limit whatever the input.
 
+use std::sync::Arc;
+
 use super::FilterLimits;
 use super::ast::{Expr, Path, Pattern, Predicate, Test};
 use super::error::ParseError;
@@ -269,7 +271,7 @@ impl Parser<'_> {
                     .dfa_size_limit(self.limits.max_regex_size)
                     .build()
                     .map_err(|e| ParseError::new(offset, regex_error(&e)))?;
-                Ok(Test::Regex(Pattern(regex)))
+                Ok(Test::Regex(Pattern(Arc::new(regex))))
             }
             Token::Prefix => {
                 self.advance();
