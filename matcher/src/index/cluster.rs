@@ -10,7 +10,7 @@
 
 use super::anchor::AnchorKey;
 use super::compiled::{AttrId, CompiledAtom, CompiledConjunction, EventView};
-use super::equality::{EqualityFilter, accepted};
+use super::equality::{EqualityFilter, accepted, forbidden};
 use super::pattern::{PatternFilter, positive_pattern};
 use super::ranges::{Pruned, RangeFilter, threshold};
 use crate::filter::Test;
@@ -236,10 +236,13 @@ impl Cluster {
 }
 
 /// Whether the filters decide `atom` exactly, among the cluster's `atoms` of its conjunction:
-/// a threshold, a positive regex, `exists`, or the only positive equality or in-list atom on
-/// its attribute (two of them may need two different values, which the equality filter does
-/// not check).
+/// a threshold, a positive regex, `exists`, a negated equality or in-list atom, or the only
+/// positive equality or in-list atom on its attribute (two of them may need two different
+/// values, which the equality filter does not check).
 fn is_decided(atom: &CompiledAtom, atoms: &[CompiledAtom]) -> bool {
+    if forbidden(atom).is_some() {
+        return true;
+    }
     if atom.negated {
         return false;
     }

@@ -81,6 +81,10 @@ impl<V> ValueMap<V> {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.numbers.is_empty() && self.strings.is_empty() && self.bools.iter().all(Option::is_none)
+    }
+
     /// Keeps the entries for which `keep` returns true.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&mut V) -> bool) {
         self.numbers.retain(|_, v| keep(v));
