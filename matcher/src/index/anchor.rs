@@ -4,7 +4,9 @@
 //! events that carry one of a few values (or prefixes) there. Filing the conjunction under those
 //! keys lets an event visit just the clusters its own values name.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use super::compiled::{AttrId, CompiledConjunction};
 use super::value_map::ValueMap;

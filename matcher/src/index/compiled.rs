@@ -2,7 +2,8 @@
 //! checked against.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use foldhash::HashMap;
 
 use crate::event::Event;
 use crate::filter::{Pattern, Test};

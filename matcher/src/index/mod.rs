@@ -13,6 +13,10 @@
 //! conjunction there is checked in full. So the index returns exactly the subscriptions whose
 //! filter matches (an anchor only decides where a conjunction is checked, never whether), and
 //! subscriptions can come and go at any time without a rebuild.
+//!
+//! Hash maps here use foldhash: several times faster than the standard SipHash on the short
+//! keys an event is looked up by, and still seeded at random per process, so a peer cannot
+//! choose values that collide.
 
 mod anchor;
 mod cluster;
@@ -24,8 +28,9 @@ mod ranges;
 mod tests;
 mod value_map;
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+use foldhash::HashMap;
 
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
 use cluster::{Cluster, ConjId, Repeats};
@@ -82,7 +87,7 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             attrs: AttrTable::default(),
             patterns: PatternTable::default(),
             anchors: Vec::new(),
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             subs: Slab::default(),
             keys: Vec::new(),
             conjunctions: Slab::default(),

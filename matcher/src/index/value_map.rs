@@ -2,7 +2,7 @@
 //! integral float `1e0` are one key, `"1"` another, and lookups by a borrowed value allocate
 //! nothing.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::value::Value;
 
@@ -45,8 +45,8 @@ pub(crate) struct ValueMap<V> {
 impl<V> Default for ValueMap<V> {
     fn default() -> Self {
         ValueMap {
-            numbers: HashMap::new(),
-            strings: HashMap::new(),
+            numbers: HashMap::default(),
+            strings: HashMap::default(),
             bools: [None, None],
         }
     }
