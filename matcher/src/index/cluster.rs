@@ -12,7 +12,7 @@ use super::anchor::AnchorKey;
 use super::compiled::{AttrId, CompiledAtom, CompiledConjunction, EventView};
 use super::equality::{EqualityFilter, accepted, forbidden};
 use super::pattern::{PatternFilter, positive_pattern};
-use super::ranges::{Pruned, RangeFilter, threshold};
+use super::ranges::{self, Pruned, RangeFilter, threshold};
 use crate::filter::Test;
 
 pub(crate) type ConjId = u32;
@@ -70,6 +70,7 @@ pub(crate) struct Cluster {
 pub(crate) struct Scratch {
     survivors: Vec<u64>,
     failing: Vec<u64>,
+    ranges: ranges::Scratch,
 }
 
 /// A conjunction that survived the filters.
@@ -181,7 +182,7 @@ impl Cluster {
             removed[slot as usize / 64] |= 1 << (slot % 64);
         }
         let is_removed = |slot: u32| removed[slot as usize / 64] & (1 << (slot % 64)) != 0;
-        self.ranges.purge(is_removed);
+        self.ranges.purge(&self.removed, is_removed);
         self.equality.purge(is_removed);
         self.free.append(&mut self.removed);
     }
@@ -196,7 +197,11 @@ impl Cluster {
         if self.len == 0 {
             return;
         }
-        let Scratch { survivors, failing } = scratch;
+        let Scratch {
+            survivors,
+            failing,
+            ranges,
+        } = scratch;
         survivors.clear();
         survivors.extend_from_slice(&self.live);
         for (attr, required) in &self.required {
@@ -208,7 +213,7 @@ impl Cluster {
         }
         self.equality.prune(view, survivors, failing);
         self.patterns.prune(view, survivors);
-        let pruned = self.ranges.prune(view, survivors);
+        let pruned = self.ranges.prune(view, survivors, ranges);
         let anchor_repeats = self
             .anchor
             .as_ref()

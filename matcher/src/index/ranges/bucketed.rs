@@ -1,0 +1,395 @@
+//! The thresholds of one side of one group, in buckets by value, so that an event value splits
+//! them into runs that surely fail, surely pass, and one short run to compare, with arithmetic
+//! instead of a search.
+//!
+//! The buckets cut `[min, max]` of the thresholds into equal widths; a threshold's bucket is
+//! `((t - min) * scale)`, saturated to the bucket range. That map is monotone (each step rounds
+//! monotonically and the cast saturates), so every threshold in a bucket above the event
+//! value's lies above the value, and every one below lies below it, whatever the thresholds
+//! added since the buckets were laid out. The buckets are stored as one run per bucket in one
+//! array (offsets into it), so a failing side is one contiguous run of slots.
+//!
+//! Insertion appends to an unbucketed *tail*, compared one by one. When the tail outgrows a
+//! fraction of the bucketed part it is merged in: sorted into buckets, and the bucketed runs
+//! moved up to make room, a block copy per bucket. The buckets themselves are recut (new
+//! spread, more buckets) only when the thresholds have doubled since they were cut, so each
+//! threshold is handled a bounded number of times on average.
+
+use super::Side;
+
+/// The tail is laid out once it holds more than this many thresholds...
+const MIN_TAIL: usize = 64;
+/// ...and more than the bucketed part divided by this.
+const TAIL_FRACTION: usize = 8;
+/// Thresholds per bucket a layout aims for...
+const PER_BUCKET: usize = 16;
+/// ...with at most this many buckets.
+const MAX_BUCKETS: usize = 256;
+
+#[derive(Debug)]
+pub(super) struct BucketedThresholds {
+    /// Bucketed thresholds bucket by bucket, then the tail in insertion order.
+    values: Vec<f64>,
+    slots: Vec<u32>,
+    /// Bucket `k` is `values[offsets[k]..offsets[k + 1]]`; the last offset ends the bucketed
+    /// part.
+    offsets: Vec<u32>,
+    origin: f64,
+    scale: f64,
+    /// How many thresholds there were when the buckets were cut.
+    cut_at: usize,
+}
+
+impl Default for BucketedThresholds {
+    fn default() -> Self {
+        BucketedThresholds {
+            values: Vec::new(),
+            slots: Vec::new(),
+            offsets: vec![0, 0],
+            origin: 0.0,
+            scale: 0.0,
+            cut_at: 0,
+        }
+    }
+}
+
+#[inline(always)]
+pub(super) fn clear_bit(bits: &mut [u64], slot: u32) {
+    let slot = slot as usize;
+    bits[slot / 64] &= !(1 << (slot % 64));
+}
+
+#[inline(always)]
+fn clear_bit_if(bits: &mut [u64], slot: u32, condition: bool) {
+    let slot = slot as usize;
+    bits[slot / 64] &= !(u64::from(condition) << (slot % 64));
+}
+
+impl BucketedThresholds {
+    pub(super) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn bucketed(&self) -> usize {
+        *self.offsets.last().expect("offsets end the bucketed part") as usize
+    }
+
+    fn buckets(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The bucket of `x`: monotone in `x` (see the module notes).
+    fn bucket_of(&self, x: f64) -> usize {
+        (((x - self.origin) * self.scale) as usize).min(self.buckets() - 1)
+    }
+
+    pub(super) fn push(&mut self, value: f64, slot: u32) {
+        self.values.push(value);
+        self.slots.push(slot);
+        let tail = self.values.len() - self.bucketed();
+        if tail > MIN_TAIL && tail > self.bucketed() / TAIL_FRACTION {
+            if self.values.len() >= 2 * self.cut_at {
+                self.lay_out();
+            } else {
+                self.merge_tail();
+            }
+        }
+    }
+
+    /// Cuts the buckets for the current spread of values and lays every threshold out in
+    /// them: a count per bucket, then a scatter through a scratch copy.
+    pub(super) fn lay_out(&mut self) {
+        let (min, max) = self
+            .values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let buckets = (self.values.len() / PER_BUCKET).clamp(1, MAX_BUCKETS);
+        self.origin = if min.is_finite() { min } else { 0.0 };
+        // Thresholds are within ±2^52, so the spread is finite; one value needs one bucket.
+        self.scale = if max > min {
+            buckets as f64 / (max - min)
+        } else {
+            0.0
+        };
+        self.cut_at = self.values.len();
+        self.offsets.clear();
+        self.offsets.resize(buckets + 1, 0);
+        let mut next = [0u32; MAX_BUCKETS];
+        for &v in &self.values {
+            next[self.bucket_of(v)] += 1;
+        }
+        // Counts become each bucket's first free place.
+        for (k, next) in next[..buckets].iter_mut().enumerate() {
+            self.offsets[k + 1] = self.offsets[k] + *next;
+            *next = self.offsets[k];
+        }
+        let values = self.values.clone();
+        let slots = self.slots.clone();
+        for (&value, &slot) in values.iter().zip(&slots) {
+            let at = &mut next[self.bucket_of(value)];
+            self.values[*at as usize] = value;
+            self.slots[*at as usize] = slot;
+            *at += 1;
+        }
+    }
+
+    /// Moves the tail into the buckets it belongs to, keeping the cut: the tail is sorted by
+    /// bucket, then, from the last bucket down, each bucket's run is moved up by the number of
+    /// tail thresholds that go below it and the tail's share is written after it.
+    fn merge_tail(&mut self) {
+        let bucketed = self.bucketed();
+        let buckets = self.buckets();
+        let mut tail: Vec<(u32, f64, u32)> = self.values[bucketed..]
+            .iter()
+            .zip(&self.slots[bucketed..])
+            .map(|(&value, &slot)| (self.bucket_of(value) as u32, value, slot))
+            .collect();
+        tail.sort_unstable_by_key(|&(bucket, _, _)| bucket);
+        let lowest = tail
+            .first()
+            .map_or(buckets, |&(bucket, _, _)| bucket as usize);
+        let mut end = self.values.len();
+        let mut pending = tail.len();
+        for k in (lowest..buckets).rev() {
+            let (from, to) = (self.offsets[k] as usize, self.offsets[k + 1] as usize);
+            let arriving = tail[..pending]
+                .iter()
+                .rev()
+                .take_while(|&&(bucket, _, _)| bucket as usize == k)
+                .count();
+            self.offsets[k + 1] = end as u32;
+            for &(_, value, slot) in &tail[pending - arriving..pending] {
+                end -= 1;
+                self.values[end] = value;
+                self.slots[end] = slot;
+            }
+            pending -= arriving;
+            let start = end - (to - from);
+            self.values.copy_within(from..to, start);
+            self.slots.copy_within(from..to, start);
+            end = start;
+        }
+        debug_assert_eq!(pending, 0);
+        debug_assert_eq!(end, self.offsets[lowest] as usize);
+    }
+
+    pub(super) fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    pub(super) fn slots(&self) -> &[u32] {
+        &self.slots
+    }
+
+    /// Takes thresholds in any order and lays them out.
+    pub(super) fn from_parts(values: Vec<f64>, slots: Vec<u32>) -> Self {
+        let mut thresholds = BucketedThresholds {
+            values,
+            slots,
+            ..BucketedThresholds::default()
+        };
+        thresholds.lay_out();
+        thresholds
+    }
+
+    /// Keeps the thresholds of the slots `keep` accepts; the buckets keep their runs.
+    pub(super) fn retain_slots(&mut self, keep: impl Fn(u32) -> bool) {
+        let mut kept = 0;
+        let mut compact = |from: std::ops::Range<usize>, this: &mut Self| {
+            for i in from {
+                if keep(this.slots[i]) {
+                    this.values[kept] = this.values[i];
+                    this.slots[kept] = this.slots[i];
+                    kept += 1;
+                }
+            }
+            kept as u32
+        };
+        let mut start = 0;
+        for k in 0..self.buckets() {
+            let end = self.offsets[k + 1] as usize;
+            self.offsets[k + 1] = compact(start..end, self);
+            start = end;
+        }
+        let kept = compact(start..self.values.len(), self) as usize;
+        self.values.truncate(kept);
+        self.slots.truncate(kept);
+    }
+
+    /// Where `v` splits the thresholds of `side`: reads the layout only, so that the splits of
+    /// many attributes can be found (and their cache misses overlap) before any is pruned.
+    pub(super) fn split(&self, side: Side, v: f64) -> Split {
+        let bucket = self.bucket_of(v);
+        let start = self.offsets[bucket];
+        let end = self.offsets[bucket + 1];
+        let bucketed = self.bucketed() as u32;
+        // A lower threshold fails when v < t: every bucket above v's. An upper one fails when
+        // v > t: every bucket below. Neither needs comparing one by one.
+        let failing = match side {
+            Side::Lower => (end, bucketed),
+            Side::Upper => (0, start),
+        };
+        Split {
+            failing,
+            compared: (start, end),
+            tail: bucketed,
+        }
+    }
+
+    /// Reads the first entries `prune_split` will read, so that they are on their way to the
+    /// cache; returns them to be kept from being optimized away.
+    pub(super) fn touch(&self, split: &Split) -> u64 {
+        let slot = self
+            .slots
+            .get(split.failing.0 as usize)
+            .copied()
+            .unwrap_or(0);
+        let value = self
+            .values
+            .get(split.compared.0 as usize)
+            .copied()
+            .unwrap_or(0.0);
+        u64::from(slot) ^ value.to_bits()
+    }
+
+    /// Clears in `survivors` every slot whose threshold on `side` fails for `v`, split at `v`.
+    pub(super) fn prune_split(&self, side: Side, v: f64, split: &Split, survivors: &mut [u64]) {
+        let (from, to) = split.failing;
+        for &slot in &self.slots[from as usize..to as usize] {
+            clear_bit(survivors, slot);
+        }
+        let (start, end) = (split.compared.0 as usize, split.compared.1 as usize);
+        let tail = split.tail as usize;
+        let compared = self.values[start..end]
+            .iter()
+            .zip(&self.slots[start..end])
+            .chain(self.values[tail..].iter().zip(&self.slots[tail..]));
+        // Branch-free: about half the comparisons fail, so a branch would mispredict often.
+        match side {
+            Side::Lower => compared.for_each(|(&t, &slot)| clear_bit_if(survivors, slot, v < t)),
+            Side::Upper => compared.for_each(|(&t, &slot)| clear_bit_if(survivors, slot, v > t)),
+        }
+    }
+
+    /// Clears in `survivors` every slot whose threshold on `side` fails for `v`.
+    #[cfg(test)]
+    fn prune(&self, side: Side, v: f64, survivors: &mut [u64]) {
+        self.prune_split(side, v, &self.split(side, v), survivors);
+    }
+}
+
+/// Runs of a side's thresholds for one event value (see [`BucketedThresholds::split`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Split {
+    /// Thresholds that fail, without comparing.
+    failing: (u32, u32),
+    /// The value's own bucket, compared one by one, as is the tail from `tail` on.
+    compared: (u32, u32),
+    tail: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slots `prune` leaves standing.
+    fn standing(thresholds: &BucketedThresholds, side: Side, v: f64) -> Vec<u32> {
+        let mut survivors = vec![u64::MAX; 8];
+        thresholds.prune(side, v, &mut survivors);
+        let mut slots: Vec<u32> = thresholds
+            .slots()
+            .iter()
+            .copied()
+            .filter(|&s| survivors[s as usize / 64] & (1 << (s % 64)) != 0)
+            .collect();
+        slots.sort_unstable();
+        slots
+    }
+
+    fn passing(values: &[f64], side: Side, v: f64, keep: impl Fn(u32) -> bool) -> Vec<u32> {
+        (0..values.len() as u32)
+            .filter(|&s| keep(s))
+            .filter(|&s| match side {
+                Side::Lower => v >= values[s as usize],
+                Side::Upper => v <= values[s as usize],
+            })
+            .collect()
+    }
+
+    const PROBES: [f64; 9] = [-1e300, -1.0, 0.0, 12.5, 25.0, 49.0, 49.5, 60.0, 1e300];
+
+    #[test]
+    fn prunes_exactly_while_growing() {
+        let mut thresholds = BucketedThresholds::default();
+        // Pseudo-random order with repeats, enough to lay out the tail several times; values
+        // added later fall outside the range of earlier layouts.
+        let values: Vec<f64> = (0..400u32)
+            .map(|i| f64::from((i * 37) % 50) * if i > 300 { 2.0 } else { 1.0 })
+            .collect();
+        for (slot, &t) in values.iter().enumerate() {
+            thresholds.push(t, slot as u32);
+            if slot % 23 == 0 {
+                for v in PROBES {
+                    for side in [Side::Lower, Side::Upper] {
+                        let want = passing(&values[..=slot], side, v, |_| true);
+                        assert_eq!(standing(&thresholds, side, v), want, "{side:?} {v} {slot}");
+                    }
+                }
+            }
+        }
+        assert!(
+            thresholds.buckets() > 8,
+            "the thresholds were laid out in buckets"
+        );
+    }
+
+    #[test]
+    fn one_value_and_extreme_values() {
+        let values = vec![7.0; 100];
+        let slots = (0..100).collect();
+        let thresholds = BucketedThresholds::from_parts(values.clone(), slots);
+        for v in [6.0, 7.0, 8.0] {
+            for side in [Side::Lower, Side::Upper] {
+                assert_eq!(
+                    standing(&thresholds, side, v),
+                    passing(&values, side, v, |_| true)
+                );
+            }
+        }
+        let values = vec![-4.5e15, 4.5e15, 0.0, 1.0, -1.0];
+        let thresholds = BucketedThresholds::from_parts(values.clone(), (0..5).collect());
+        for v in PROBES {
+            for side in [Side::Lower, Side::Upper] {
+                assert_eq!(
+                    standing(&thresholds, side, v),
+                    passing(&values, side, v, |_| true)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn retain_keeps_the_buckets_and_the_tail() {
+        let values: Vec<f64> = (0..300u32).map(|i| f64::from((i * 13) % 97)).collect();
+        let mut thresholds = BucketedThresholds::default();
+        for (slot, &t) in values.iter().enumerate() {
+            thresholds.push(t, slot as u32);
+        }
+        let keep = |s: u32| !s.is_multiple_of(3) && s != 299;
+        thresholds.retain_slots(keep);
+        assert_eq!(thresholds.len(), 199);
+        for v in PROBES {
+            for side in [Side::Lower, Side::Upper] {
+                assert_eq!(
+                    standing(&thresholds, side, v),
+                    passing(&values, side, v, keep)
+                );
+            }
+        }
+        thresholds.retain_slots(|_| false);
+        assert_eq!(thresholds.len(), 0);
+        assert_eq!(standing(&thresholds, Side::Lower, 1.0), Vec::<u32>::new());
+    }
+}

@@ -1,0 +1,533 @@
+//! The range filter: rules conjunctions out by their numeric bounds with passes over bitsets
+//! and runs of sorted thresholds, instead of checking each conjunction.
+//!
+//! Each positive atom `x > c`, `x >= c`, `x < c`, `x <= c` of a cluster's conjunctions becomes a
+//! *threshold* on attribute `x`, on one of two sides:
+//!
+//! - lower: the atom fails for a value `v` exactly when `v < t` (`t = c` for `>=`, the next
+//!   float above `c` for `>`);
+//! - upper: the atom fails exactly when `v > t` (`t = c` for `<=`, the next float below `c` for
+//!   `<`).
+//!
+//! Per attribute the number line is cut into groups at boundaries `b_1 < ... < b_{G-1}` chosen
+//! as quantiles of the thresholds. A threshold `t` lies in group `g(t)`, and:
+//!
+//! - a lower threshold fails for *every* value of every group below `g(t)` (such values are
+//!   `< b_{g(t)} <= t`), an upper threshold for every value of every group above it;
+//! - within `g(t)` itself it depends on the value.
+//!
+//! So each group keeps a bitset of the slots that surely fail there ([`sure`]) and its own
+//! thresholds in buckets by value ([`bucketed`]). An event value `v` in group `k` rules out the
+//! sure bitset of `k` with one pass, and within `k` its bucket splits each side's thresholds
+//! into a run that fails (cleared without comparing), a run that passes (not touched) and a
+//! bucket's worth to compare. Pruning an attribute costs a pass over one bitset plus about
+//! `thresholds / 2G` single-bit clears.
+//!
+//! The partition is rebuilt as the thresholds grow (more groups pay once there are enough
+//! thresholds per group and per slot) or drift (a group holding far more than its share), at
+//! most once per doubling of the thresholds, so insertion stays amortized constant.
+//!
+//! Exactness: thresholds and boundaries stay within ±2^52 (atoms with larger bounds are not
+//! taken here; the caller verifies them). Every integer up to 2^53 converts to `f64` exactly,
+//! and a larger one converts to a float beyond every threshold and boundary on the same side,
+//! so comparing `v as f64` with them is exact for every event value.
+
+mod bucketed;
+mod partition;
+mod sure;
+#[cfg(test)]
+mod tests;
+
+use super::compiled::{AttrId, CompiledAtom, EventView};
+use crate::filter::{CmpOp, Test};
+use crate::value::Value;
+use bucketed::{BucketedThresholds, Split, clear_bit};
+use sure::SureBits;
+
+/// New thresholds wait in a short pending list, checked one by one on every event, and get
+/// their sure-fail bits in batches of this many: setting the bits of a batch group by group
+/// touches each bitset word once instead of once per threshold.
+const PENDING_FLUSH: usize = 128;
+
+/// Largest magnitude of a threshold the filter takes (see the module notes on exactness).
+const MAX_THRESHOLD: f64 = 4_503_599_627_370_496.0; // 2^52
+
+/// Thresholds per group a partition aims for, at least.
+const TARGET_PER_GROUP: usize = 512;
+
+/// Thresholds sampled to place a partition's boundaries.
+const QUANTILE_SAMPLE: usize = 8192;
+
+/// Most groups per attribute: bounds the sure bitsets' memory at `MAX_GROUPS` bits per slot
+/// and attribute.
+const MAX_GROUPS: usize = 128;
+
+/// Below this many thresholds an attribute keeps one group.
+const MIN_REBUILD: usize = 2 * TARGET_PER_GROUP;
+
+/// A group holding more than this many times its share of the thresholds unbalances the
+/// partition.
+const MAX_GROUP_SHARE: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Fails when the value is below the threshold.
+    Lower,
+    /// Fails when the value is above the threshold.
+    Upper,
+}
+
+/// The threshold an atom contributes, if it is one this filter handles.
+pub(crate) fn threshold(atom: &CompiledAtom) -> Option<(Side, f64)> {
+    if atom.negated {
+        return None;
+    }
+    let Test::Cmp(op, literal) = &atom.test else {
+        return None;
+    };
+    let bound = match *literal {
+        Value::Int(i) => i as f64,
+        Value::Float(f) => f,
+        _ => return None,
+    };
+    if bound.abs() > MAX_THRESHOLD {
+        return None;
+    }
+    match op {
+        CmpOp::Ge => Some((Side::Lower, bound)),
+        CmpOp::Gt => Some((Side::Lower, bound.next_up())),
+        CmpOp::Le => Some((Side::Upper, bound)),
+        CmpOp::Lt => Some((Side::Upper, bound.next_down())),
+        CmpOp::Eq | CmpOp::Ne => None,
+    }
+}
+
+/// How many groups `thresholds` on an attribute of a cluster with `capacity` slots should be
+/// cut into: enough for [`TARGET_PER_GROUP`] each, and no more than [`MAX_GROUPS`] times the
+/// thresholds per slot, so that the sure bitsets (a pass over every slot per event, `G` bits
+/// per slot in memory) stay in proportion to the thresholds they stand for.
+fn wanted_groups(thresholds: usize, capacity: usize) -> usize {
+    let by_size = thresholds / TARGET_PER_GROUP;
+    let by_density = MAX_GROUPS * thresholds / capacity.max(1);
+    by_size.min(by_density).clamp(1, MAX_GROUPS)
+}
+
+/// One group of an attribute's partition.
+#[derive(Debug, Default)]
+struct Group {
+    lower: BucketedThresholds,
+    upper: BucketedThresholds,
+}
+
+impl Group {
+    fn len(&self) -> usize {
+        self.lower.len() + self.upper.len()
+    }
+}
+
+/// The thresholds on one attribute.
+#[derive(Debug)]
+struct AttributeRanges {
+    attr: AttrId,
+    /// `G - 1` ascending boundaries; group `k` is `[b_k, b_{k+1})` with `b_0 = -inf`,
+    /// `b_G = +inf`.
+    boundaries: Vec<f64>,
+    groups: Vec<Group>,
+    /// `None` while there is one group (nothing fails surely on the whole line).
+    sure: Option<SureBits>,
+    /// Slots with at least one threshold here: all fail when the event has no number here.
+    constrained: Vec<u64>,
+    /// Thresholds whose sure-fail bits are not set yet; also in their group.
+    pending: Vec<PendingThreshold>,
+    thresholds: usize,
+    /// The threshold count when the partition was last built or found good.
+    checked_at: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PendingThreshold {
+    value: f64,
+    slot: u32,
+    side: Side,
+    group: u32,
+}
+
+impl AttributeRanges {
+    fn new(attr: AttrId) -> Self {
+        AttributeRanges {
+            attr,
+            boundaries: Vec::new(),
+            groups: vec![Group::default()],
+            sure: None,
+            constrained: Vec::new(),
+            pending: Vec::new(),
+            thresholds: 0,
+            checked_at: 0,
+        }
+    }
+
+    fn group_of(&self, v: f64) -> usize {
+        self.boundaries.partition_point(|&b| b <= v)
+    }
+
+    /// Grows the bitsets to hold `capacity` slots.
+    fn reserve(&mut self, capacity: usize) {
+        let words = capacity.div_ceil(64);
+        if self.constrained.len() < words {
+            self.constrained.resize(words, 0);
+        }
+        if let Some(sure) = &mut self.sure {
+            sure.reserve(words);
+        }
+    }
+
+    fn add(&mut self, slot: u32, side: Side, t: f64) {
+        let group = self.group_of(t);
+        match side {
+            Side::Lower => self.groups[group].lower.push(t, slot),
+            Side::Upper => self.groups[group].upper.push(t, slot),
+        }
+        self.constrained[slot as usize / 64] |= 1 << (slot % 64);
+        self.thresholds += 1;
+        if self.sure.is_some() {
+            self.pending.push(PendingThreshold {
+                value: t,
+                slot,
+                side,
+                group: group as u32,
+            });
+            if self.pending.len() >= PENDING_FLUSH {
+                self.flush();
+            }
+        }
+    }
+
+    /// Sets the sure-fail bits of the pending thresholds, one bitset word at a time: a lower
+    /// threshold in group `h` fails throughout the groups below `h`, an upper one throughout
+    /// the groups above, so each group's mask is a running OR over the groups.
+    fn flush(&mut self) {
+        let Some(sure) = &mut self.sure else {
+            self.pending.clear();
+            return;
+        };
+        let groups = self.groups.len();
+        self.pending.sort_unstable_by_key(|p| p.slot);
+        for run in self.pending.chunk_by(|a, b| a.slot / 64 == b.slot / 64) {
+            let word = run[0].slot as usize / 64;
+            let mut lower_in = [0u64; MAX_GROUPS];
+            let mut upper_in = [0u64; MAX_GROUPS];
+            for p in run {
+                let bit = 1u64 << (p.slot % 64);
+                match p.side {
+                    Side::Lower => lower_in[p.group as usize] |= bit,
+                    Side::Upper => upper_in[p.group as usize] |= bit,
+                }
+            }
+            let mut masks = [0u64; MAX_GROUPS];
+            let mut above = 0u64;
+            for g in (0..groups).rev() {
+                masks[g] = above;
+                above |= lower_in[g];
+            }
+            let mut below = 0u64;
+            for g in 0..groups {
+                masks[g] |= below;
+                below |= upper_in[g];
+            }
+            for (g, &mask) in masks[..groups].iter().enumerate() {
+                if mask != 0 {
+                    sure.set(g, word, mask);
+                }
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Forgets a slot's bits; its thresholds stay in the groups until the next purge.
+    fn clear_slot(&mut self, slot: usize) {
+        self.constrained[slot / 64] &= !(1 << (slot % 64));
+        self.pending.retain(|p| p.slot as usize != slot);
+        if let Some(sure) = &mut self.sure {
+            sure.clear_slot(slot);
+        }
+    }
+
+    /// Whether the partition should be rebuilt for a cluster of `capacity` slots: checked at
+    /// most once per doubling of the thresholds since the last build or check.
+    fn needs_rebuild(&mut self, capacity: usize) -> bool {
+        if self.thresholds < MIN_REBUILD || self.thresholds < 2 * self.checked_at {
+            return false;
+        }
+        self.checked_at = self.thresholds;
+        let groups = self.groups.len();
+        let share = self.thresholds / groups;
+        wanted_groups(self.thresholds, capacity) != groups
+            || (0..groups).any(|g| {
+                self.groups[g].len() > MAX_GROUP_SHARE * share.max(TARGET_PER_GROUP)
+                    && !self.holds_one_value(g)
+            })
+    }
+
+    /// Whether group `g` is `[v, next float above v)`, which no partition can split.
+    fn holds_one_value(&self, g: usize) -> bool {
+        g > 0 && g < self.boundaries.len() && self.boundaries[g - 1].next_up() == self.boundaries[g]
+    }
+
+    /// Re-partitions at the quantiles of the current thresholds and rebuilds the bitsets.
+    /// The quantiles are estimated from an evenly spaced sample of at most
+    /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a pass over the thresholds rather
+    /// than a sort of them.
+    fn rebuild(&mut self, capacity: usize) {
+        let old = std::mem::take(&mut self.groups);
+        let step = self.thresholds.div_ceil(QUANTILE_SAMPLE).max(1);
+        let mut sample: Vec<f64> = old
+            .iter()
+            .flat_map(|g| g.lower.values().iter().chain(g.upper.values()))
+            .step_by(step)
+            .copied()
+            .collect();
+        sample.sort_unstable_by(f64::total_cmp);
+        let wanted = wanted_groups(self.thresholds, capacity);
+        self.boundaries = partition::boundaries(&sample, wanted, MAX_GROUPS);
+
+        let groups = self.boundaries.len() + 1;
+        let mut lower = vec![(Vec::new(), Vec::new()); groups];
+        let mut upper = vec![(Vec::new(), Vec::new()); groups];
+        for group in &old {
+            for (side, into) in [(&group.lower, &mut lower), (&group.upper, &mut upper)] {
+                for (&t, &slot) in side.values().iter().zip(side.slots()) {
+                    let (values, slots) = &mut into[self.group_of(t)];
+                    values.push(t);
+                    slots.push(slot);
+                }
+            }
+        }
+        self.groups = lower
+            .into_iter()
+            .zip(upper)
+            .map(|((lv, ls), (uv, us))| Group {
+                lower: BucketedThresholds::from_parts(lv, ls),
+                upper: BucketedThresholds::from_parts(uv, us),
+            })
+            .collect();
+        self.pending.clear();
+        self.checked_at = self.thresholds;
+        self.sure = (groups > 1).then(|| self.fill_sure(capacity));
+    }
+
+    /// Sure bitsets for the current groups, from scratch.
+    fn fill_sure(&self, capacity: usize) -> SureBits {
+        let words = capacity.div_ceil(64);
+        let mut sure = SureBits::new(self.groups.len());
+        sure.reserve(words);
+        let mut failing = vec![0u64; words];
+        // Lower thresholds of the groups above `g` fail throughout `g`.
+        for (g, group) in self.groups.iter().enumerate().rev() {
+            sure.set_all(g, &failing);
+            for &slot in group.lower.slots() {
+                failing[slot as usize / 64] |= 1 << (slot % 64);
+            }
+        }
+        failing.fill(0);
+        // Upper thresholds of the groups below `g` fail throughout `g`.
+        for (g, group) in self.groups.iter().enumerate() {
+            sure.set_all(g, &failing);
+            for &slot in group.upper.slots() {
+                failing[slot as usize / 64] |= 1 << (slot % 64);
+            }
+        }
+        sure
+    }
+
+    /// Where `v` falls: its group and the split of each side there.
+    fn locate(&self, v: f64) -> Located {
+        let group = self.group_of(v);
+        let here = &self.groups[group];
+        Located {
+            v,
+            group,
+            lower: here.lower.split(Side::Lower, v),
+            upper: here.upper.split(Side::Upper, v),
+        }
+    }
+
+    /// Reads the first words of everything [`AttributeRanges::prune_located`] will read.
+    fn touch(&self, at: &Located) -> u64 {
+        let here = &self.groups[at.group];
+        let sure = self.sure.as_ref().map_or(0, |sure| sure.touch(at.group));
+        sure ^ here.lower.touch(&at.lower) ^ here.upper.touch(&at.upper)
+    }
+
+    /// Clears in `survivors` the slots ruled out by the single value located at `at`.
+    fn prune_located(&self, at: &Located, survivors: &mut [u64]) {
+        if let Some(sure) = &self.sure {
+            sure.prune(at.group, survivors);
+        }
+        let here = &self.groups[at.group];
+        here.lower
+            .prune_split(Side::Lower, at.v, &at.lower, survivors);
+        here.upper
+            .prune_split(Side::Upper, at.v, &at.upper, survivors);
+        for p in self.pending.iter().filter(|p| p.group as usize != at.group) {
+            let fails = match p.side {
+                Side::Lower => at.v < p.value,
+                Side::Upper => at.v > p.value,
+            };
+            if fails {
+                clear_bit(survivors, p.slot);
+            }
+        }
+    }
+
+    fn prune_absent(&self, survivors: &mut [u64]) {
+        for (word, constrained) in survivors.iter_mut().zip(&self.constrained) {
+            *word &= !constrained;
+        }
+    }
+}
+
+/// The thresholds of one cluster, by attribute.
+#[derive(Debug, Default)]
+pub(crate) struct RangeFilter {
+    /// Sorted by attribute id.
+    attrs: Vec<AttributeRanges>,
+}
+
+/// What pruning left to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pruned {
+    /// Every threshold was applied: a survivor whose atoms are all thresholds matches.
+    Exact,
+    /// Some attribute held several numbers and was not used: survivors need a full check.
+    Partial,
+}
+
+impl RangeFilter {
+    fn attr_mut(&mut self, attr: AttrId) -> &mut AttributeRanges {
+        let i = match self.attrs.binary_search_by_key(&attr, |a| a.attr) {
+            Ok(i) => i,
+            Err(i) => {
+                self.attrs.insert(i, AttributeRanges::new(attr));
+                i
+            }
+        };
+        &mut self.attrs[i]
+    }
+
+    /// Adds the thresholds of `atoms` for `slot`; `capacity` is the cluster's slot capacity.
+    pub(crate) fn add(&mut self, slot: u32, atoms: &[CompiledAtom], capacity: usize) {
+        for atom in atoms {
+            if let Some((side, t)) = threshold(atom) {
+                let ranges = self.attr_mut(atom.attr);
+                ranges.reserve(capacity);
+                ranges.add(slot, side, t);
+                if ranges.needs_rebuild(capacity) {
+                    ranges.rebuild(capacity);
+                }
+            }
+        }
+    }
+
+    /// Forgets `slot`'s bits; its thresholds are dropped by the next [`RangeFilter::purge`],
+    /// and the slot must not be reused before that.
+    pub(crate) fn remove(&mut self, slot: u32, atoms: &[CompiledAtom]) {
+        for atom in atoms {
+            if threshold(atom).is_some()
+                && let Ok(i) = self.attrs.binary_search_by_key(&atom.attr, |a| a.attr)
+            {
+                self.attrs[i].clear_slot(slot as usize);
+            }
+        }
+    }
+
+    /// Drops the thresholds of the `removed` slots, and the bits a rebuild since their
+    /// removal set for them again: the slots are about to be reused.
+    pub(crate) fn purge(&mut self, removed: &[u32], is_removed: impl Fn(u32) -> bool) {
+        for ranges in &mut self.attrs {
+            let mut count = 0;
+            for group in &mut ranges.groups {
+                group.lower.retain_slots(|s| !is_removed(s));
+                group.upper.retain_slots(|s| !is_removed(s));
+                count += group.len();
+            }
+            ranges.thresholds = count;
+            for &slot in removed {
+                ranges.clear_slot(slot as usize);
+            }
+        }
+        self.attrs.retain(|a| a.thresholds > 0);
+    }
+
+    /// Clears in `survivors` every slot that some threshold rules out for `view`.
+    ///
+    /// Each attribute's pruning starts with a chain of dependent reads (its group, the group's
+    /// layout, the runs it names), and each is a cache miss on a large index. Taken attribute
+    /// by attribute, the misses follow one another; so every attribute is located first, then
+    /// the first words of what each will read are touched, and only then is anything pruned:
+    /// the misses of all attributes overlap. Matching cold events took about half as long
+    /// again without this.
+    pub(crate) fn prune(
+        &self,
+        view: &EventView<'_>,
+        survivors: &mut [u64],
+        scratch: &mut Scratch,
+    ) -> Pruned {
+        let mut pruned = Pruned::Exact;
+        let located = &mut scratch.located;
+        located.clear();
+        for (index, ranges) in self.attrs.iter().enumerate() {
+            match numeric_extent(view.get(ranges.attr)) {
+                Extent::None => ranges.prune_absent(survivors),
+                Extent::One(v) => located.push((index, ranges.locate(v))),
+                Extent::Many => pruned = Pruned::Partial,
+            }
+        }
+        let touched = located.iter().fold(0, |touched, (index, at)| {
+            touched ^ self.attrs[*index].touch(at)
+        });
+        std::hint::black_box(touched);
+        for (index, at) in located.iter() {
+            self.attrs[*index].prune_located(at, survivors);
+        }
+        pruned
+    }
+}
+
+/// Where an event value falls on one attribute (see [`RangeFilter::prune`]).
+#[derive(Debug)]
+struct Located {
+    v: f64,
+    group: usize,
+    lower: Split,
+    upper: Split,
+}
+
+/// Buffers [`RangeFilter::prune`] reuses across clusters and events.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    located: Vec<(usize, Located)>,
+}
+
+enum Extent {
+    None,
+    One(f64),
+    Many,
+}
+
+/// The attribute's numbers: none, one (possibly repeated), or several distinct ones.
+fn numeric_extent(values: Option<&[Value]>) -> Extent {
+    let mut found: Option<f64> = None;
+    for value in values.unwrap_or_default() {
+        let v = match *value {
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
+            _ => continue,
+        };
+        match found {
+            None => found = Some(v),
+            Some(seen) if seen == v => {}
+            Some(_) => return Extent::Many,
+        }
+    }
+    found.map_or(Extent::None, Extent::One)
+}
