@@ -1,7 +1,7 @@
 //! Events: sets of named, typed attributes.
 //!
 //! An event arrives as a JSON object (CLI, HTTP API) or as CBOR (between peers). Both go through
-//! one serde visitor, [`decode`], so the two formats accept exactly the same events and refuse the
+//! one serde visitor (`EventSeed`), so the two formats accept exactly the same events and refuse the
 //! same mistakes with the same messages. Nested objects flatten to dotted names, arrays of
 //! scalars become multi-valued attributes, `null` means absent.
 //!

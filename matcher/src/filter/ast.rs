@@ -56,6 +56,11 @@ impl Pattern {
     pub fn is_match(&self, s: &str) -> bool {
         self.0.is_match(s)
     }
+
+    /// No clone of this pattern exists elsewhere.
+    pub(crate) fn is_unshared(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
 }
 
 impl PartialEq for Pattern {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
-use super::compiled::{AttrId, CompiledConjunction};
+use super::compiled::{AttrId, CompiledAtom};
 use super::value_map::ValueMap;
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
@@ -126,11 +126,10 @@ impl AttributeAnchors {
 /// now, so that large clusters stop growing when a more selective anchor exists. Returns the
 /// atom's index and its keys.
 pub(crate) fn choose(
-    conjunction: &CompiledConjunction,
+    atoms: &[CompiledAtom],
     cluster_size: impl Fn(AttrId, &AnchorKey) -> usize,
 ) -> Option<(usize, Vec<AnchorKey>)> {
-    conjunction
-        .atoms
+    atoms
         .iter()
         .enumerate()
         .filter(|(_, a)| !a.negated)

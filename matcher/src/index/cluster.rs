@@ -6,13 +6,14 @@
 //! attribute the event lacks), the equality filter, the pattern filter and the range filter.
 //! Each filter only clears slots that truly fail, so the survivors include every match. A
 //! conjunction all of whose atoms a filter decides exactly is *exact*: when it survives, it
-//! matches, and nobody needs to look at it. Others are checked in full by the caller.
+//! matches, and nobody needs to look at it. For the others the caller checks the atoms the
+//! filters leave undecided (see [`is_decided`]).
 
 use super::anchor::AnchorKey;
-use super::compiled::{AttrId, CompiledAtom, CompiledConjunction, EventView};
+use super::compiled::{AttrId, CompiledAtom, EventView};
 use super::equality::{EqualityFilter, accepted, forbidden};
 use super::pattern::{PatternFilter, positive_pattern};
-use super::ranges::{self, Pruned, RangeFilter, threshold};
+use super::ranges::{self, RangeFilter, threshold};
 use crate::filter::Test;
 
 pub(crate) type ConjId = u32;
@@ -95,19 +96,17 @@ impl Cluster {
         self.len
     }
 
-    /// The atoms the cluster must decide: all but an anchored conjunction's first, its anchor,
-    /// which every event reaching the cluster passes.
-    fn unchecked<'c>(&self, conjunction: &'c CompiledConjunction) -> &'c [CompiledAtom] {
-        &conjunction.atoms[usize::from(self.anchor.is_some())..]
-    }
-
-    /// Files conjunction `id` of subscription slot `sub`; returns its slot here.
+    /// Files conjunction `id` of subscription slot `sub`, given by the atoms the cluster must
+    /// decide (all but the anchor, which every event reaching the cluster passes); returns its
+    /// slot here. `exact`: every one of them is decided by the filters (see [`is_decided`])
+    /// and there is no residual formula, so a survivor matches.
     pub(crate) fn insert(
         &mut self,
         id: ConjId,
         sub: u32,
         repeats: Repeats,
-        conjunction: &CompiledConjunction,
+        atoms: &[CompiledAtom],
+        exact: bool,
     ) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => slot,
@@ -119,8 +118,6 @@ impl Cluster {
                 (self.slots.len() - 1) as u32
             }
         };
-        let atoms = self.unchecked(conjunction);
-        let exact = conjunction.residual.is_none() && atoms.iter().all(|a| is_decided(a, atoms));
         self.slots[slot as usize] = Some(Occupant {
             conjunction: id,
             sub,
@@ -153,22 +150,20 @@ impl Cluster {
         slot
     }
 
-    pub(crate) fn remove(&mut self, slot: u32, conjunction: &CompiledConjunction) {
-        let atoms = self.unchecked(conjunction);
-        for atom in atoms.iter().filter(|a| !a.negated) {
-            if let Ok(index) = self
-                .required
-                .binary_search_by_key(&atom.attr, |(attr, _)| *attr)
-                && let Some(word) = self.required[index].1.get_mut(slot as usize / 64)
-            {
-                *word &= !(1 << (slot % 64));
+    /// Empties `slot`. Every filter finds what it holds for the slot by the slot itself, so
+    /// the index keeps no copy of the atoms it decides.
+    pub(crate) fn remove(&mut self, slot: u32) {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        for (_, bits) in &mut self.required {
+            if let Some(bits) = bits.get_mut(word) {
+                *bits &= !bit;
             }
         }
-        self.equality.remove(slot, atoms);
-        self.patterns.remove(slot, atoms);
-        self.ranges.remove(slot, atoms);
+        self.equality.remove(slot);
+        self.patterns.remove(slot);
+        self.ranges.remove(slot);
         self.slots[slot as usize] = None;
-        self.live[slot as usize / 64] &= !(1 << (slot % 64));
+        self.live[word] &= !bit;
         self.removed.push(slot);
         self.len -= 1;
         if self.removed.len() >= MIN_PURGE.max(self.len / 4) {
@@ -213,7 +208,7 @@ impl Cluster {
         }
         self.equality.prune(view, survivors, failing);
         self.patterns.prune(view, survivors);
-        let pruned = self.ranges.prune(view, survivors, ranges);
+        self.ranges.prune(view, survivors, ranges);
         let anchor_repeats = self
             .anchor
             .as_ref()
@@ -227,7 +222,7 @@ impl Cluster {
                     visit(Candidate {
                         conjunction: occupant.conjunction,
                         sub: occupant.sub,
-                        matches: occupant.exact && pruned == Pruned::Exact,
+                        matches: occupant.exact,
                         unique: match occupant.repeats {
                             Repeats::Never => true,
                             Repeats::IfSeveralAnchorValues => !anchor_repeats,
@@ -240,11 +235,11 @@ impl Cluster {
     }
 }
 
-/// Whether the filters decide `atom` exactly, among the cluster's `atoms` of its conjunction:
-/// a threshold, a positive regex, `exists`, a negated equality or in-list atom, or the only
-/// positive equality or in-list atom on its attribute (two of them may need two different
-/// values, which the equality filter does not check).
-fn is_decided(atom: &CompiledAtom, atoms: &[CompiledAtom]) -> bool {
+/// Whether the filters decide `atom` exactly, among the atoms of its conjunction the cluster
+/// must decide: a threshold, a positive regex, `exists`, a negated equality or in-list atom, or
+/// the only positive equality or in-list atom on its attribute (two of them may need two
+/// different values, which the equality filter does not check).
+pub(crate) fn is_decided(atom: &CompiledAtom, atoms: &[CompiledAtom]) -> bool {
     if forbidden(atom).is_some() {
         return true;
     }

@@ -43,33 +43,37 @@ impl AttrTable {
 /// its lazy-DFA caches per `Regex` (clones share them), so a thousand subscriptions with one
 /// pattern warm one cache instead of allocating a thousand: without this, an event reaching
 /// many regex atoms spent most of its time building caches.
+///
+/// A pattern is in use while anything but the table holds it (its reference count says so);
+/// the table forgets unused patterns whenever it has doubled since it last looked, so it never
+/// holds more than twice the patterns in use, and removing a subscription needs no bookkeeping.
 #[derive(Debug, Default)]
 pub(crate) struct PatternTable {
-    shared: HashMap<Box<str>, (Pattern, usize)>,
+    shared: HashMap<Box<str>, Pattern>,
+    /// Entries after the last sweep.
+    swept_at: usize,
 }
 
+/// The table sweeps unused patterns once it holds at least this many.
+const MIN_PATTERN_SWEEP: usize = 64;
+
 impl PatternTable {
-    fn share(&mut self, pattern: Pattern) -> Pattern {
-        let entry = self
-            .shared
-            .entry(pattern.as_str().into())
-            .or_insert((pattern, 0));
-        entry.1 += 1;
-        entry.0.clone()
+    /// Patterns held, in use or not yet swept.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.shared.len()
     }
 
-    /// Drops one use of each pattern the atoms hold.
-    pub(crate) fn release(&mut self, atoms: &[CompiledAtom]) {
-        for atom in atoms {
-            if let Test::Regex(pattern) = &atom.test
-                && let Some(entry) = self.shared.get_mut(pattern.as_str())
-            {
-                entry.1 -= 1;
-                if entry.1 == 0 {
-                    self.shared.remove(pattern.as_str());
-                }
-            }
+    fn share(&mut self, pattern: Pattern) -> Pattern {
+        if let Some(shared) = self.shared.get(pattern.as_str()) {
+            return shared.clone();
         }
+        if self.shared.len() >= MIN_PATTERN_SWEEP.max(2 * self.swept_at) {
+            self.shared.retain(|_, p| !p.is_unshared());
+            self.swept_at = self.shared.len();
+        }
+        self.shared.insert(pattern.as_str().into(), pattern.clone());
+        pattern
     }
 }
 
@@ -150,43 +154,44 @@ impl CompiledAtom {
     }
 }
 
-/// A conjunction ready to check: its atoms, and the residual formula (rare) evaluated on the
-/// event directly.
+/// A conjunction's atoms compiled against the index's tables, and its residual formula.
+pub(crate) fn compile(
+    conjunction: Conjunction,
+    table: &mut AttrTable,
+    patterns: &mut PatternTable,
+) -> (Vec<CompiledAtom>, Option<Box<Formula>>) {
+    let atoms = conjunction
+        .atoms
+        .into_iter()
+        .map(|a| CompiledAtom {
+            attr: table.intern(a.predicate.path.key()),
+            negated: a.negated,
+            test: match a.predicate.test {
+                Test::Regex(pattern) => Test::Regex(patterns.share(pattern)),
+                other => other,
+            },
+        })
+        .collect();
+    (atoms, conjunction.residual.map(Box::new))
+}
+
+/// What is left to check of a conjunction that survives its cluster's filters: the atoms they
+/// do not decide, and the residual formula (rare), evaluated on the event directly. Most
+/// conjunctions have nothing left, and the index keeps nothing else of their atoms.
 #[derive(Debug)]
-pub(crate) struct CompiledConjunction {
-    /// An anchored conjunction keeps its anchor atom first: every event that reaches it through
-    /// its cluster passes that atom, so checks skip it.
+pub(crate) struct Undecided {
     pub(crate) atoms: Box<[CompiledAtom]>,
     pub(crate) residual: Option<Box<Formula>>,
 }
 
-impl CompiledConjunction {
-    pub(crate) fn compile(
-        conjunction: Conjunction,
-        table: &mut AttrTable,
-        patterns: &mut PatternTable,
-    ) -> Self {
-        let atoms = conjunction
-            .atoms
-            .into_iter()
-            .map(|a| CompiledAtom {
-                attr: table.intern(a.predicate.path.key()),
-                negated: a.negated,
-                test: match a.predicate.test {
-                    Test::Regex(pattern) => Test::Regex(patterns.share(pattern)),
-                    other => other,
-                },
-            })
-            .collect();
-        CompiledConjunction {
-            atoms,
-            residual: conjunction.residual.map(Box::new),
-        }
+impl Undecided {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.atoms.is_empty() && self.residual.is_none()
     }
 
-    /// Whether the conjunction matches, taking the first `known` atoms as already checked.
-    pub(crate) fn matches(&self, view: &EventView<'_>, known: usize) -> bool {
-        self.atoms[known..].iter().all(|a| a.matches(view))
+    /// Whether the rest of the conjunction holds for `view`.
+    pub(crate) fn matches(&self, view: &EventView<'_>) -> bool {
+        self.atoms.iter().all(|a| a.matches(view))
             && self.residual.as_ref().is_none_or(|r| r.matches(view.event))
     }
 }

@@ -106,11 +106,9 @@ impl EqualityFilter {
 
     /// Unlists `slot`; its list entries stay until [`EqualityFilter::purge`], and the slot is
     /// not reused before then.
-    pub(crate) fn remove(&mut self, slot: u32, atoms: &[CompiledAtom]) {
-        for atom in atoms.iter().filter(|a| accepted(a).is_some()) {
-            if let Ok(index) = self.attrs.binary_search_by_key(&atom.attr, |a| a.attr)
-                && let Some(word) = self.attrs[index].listed.get_mut(slot as usize / 64)
-            {
+    pub(crate) fn remove(&mut self, slot: u32) {
+        for entry in &mut self.attrs {
+            if let Some(word) = entry.listed.get_mut(slot as usize / 64) {
                 *word &= !(1 << (slot % 64));
             }
         }

@@ -9,10 +9,12 @@
 //!   one whose clusters are smallest now;
 //! - every other conjunction (ranges, negations, regexes only) goes to the unanchored cluster.
 //!
-//! An event visits the unanchored cluster and the clusters named by its own values, and each
-//! conjunction there is checked in full. So the index returns exactly the subscriptions whose
-//! filter matches (an anchor only decides where a conjunction is checked, never whether), and
-//! subscriptions can come and go at any time without a rebuild.
+//! An event visits the unanchored cluster and the clusters named by its own values. There the
+//! cluster's filters rule out conjunctions by their atoms (module `cluster`); a survivor still
+//! has to pass the atoms the filters do not decide, the only ones the index keeps besides what
+//! the filters hold. So the index returns exactly the subscriptions whose filter matches (an
+//! anchor only decides where a conjunction is checked, never whether), and subscriptions can
+//! come and go at any time without a rebuild.
 //!
 //! Hash maps here use foldhash: several times faster than the standard SipHash on the short
 //! keys an event is looked up by, and still seeded at random per process, so a peer cannot
@@ -33,12 +35,12 @@ use std::hash::Hash;
 use foldhash::HashMap;
 
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
-use cluster::{Cluster, ConjId, Repeats};
-use compiled::{AttrId, AttrTable, CompiledConjunction, EventView, PatternTable};
+use cluster::{Cluster, ConjId, Repeats, is_decided};
+use compiled::{AttrId, AttrTable, CompiledAtom, EventView, PatternTable, Undecided};
 
 use crate::event::Event;
 use crate::filter::Filter;
-use crate::normal::NormalForm;
+use crate::normal::{Formula, NormalForm};
 
 type SubSlot = u32;
 
@@ -65,11 +67,10 @@ pub struct SubscriptionIndex<K> {
 
 #[derive(Debug)]
 struct FiledConjunction {
-    compiled: CompiledConjunction,
-    /// Filed under its first atom (see [`CompiledConjunction::atoms`]).
-    anchored: bool,
+    /// What a survivor of the cluster's filters still has to pass.
+    undecided: Undecided,
     /// Where the conjunction is filed: each cluster and its slot there.
-    placements: Vec<(ClusterId, u32)>,
+    placements: Box<[(ClusterId, u32)]>,
 }
 
 impl<K: Hash + Eq + Clone> Default for SubscriptionIndex<K> {
@@ -121,9 +122,9 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         let single = satisfiable.len() == 1;
         let mut conjunctions = Vec::with_capacity(satisfiable.len());
         for conjunction in satisfiable {
-            let compiled =
-                CompiledConjunction::compile(conjunction, &mut self.attrs, &mut self.patterns);
-            conjunctions.push(self.file(sub, compiled, single));
+            let (atoms, residual) =
+                compiled::compile(conjunction, &mut self.attrs, &mut self.patterns);
+            conjunctions.push(self.file(sub, atoms, residual, single));
         }
         let slot = self.subs.insert(conjunctions.into());
         debug_assert_eq!(slot, sub);
@@ -142,9 +143,8 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         for &id in self.subs.remove(slot).iter() {
             let filed = self.conjunctions.remove(id);
             for &(cluster, slot) in &filed.placements {
-                self.unfile(cluster, slot, &filed.compiled);
+                self.unfile(cluster, slot);
             }
-            self.patterns.release(&filed.compiled.atoms);
         }
         true
     }
@@ -172,10 +172,12 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             self.clusters
                 .get(cluster)
                 .candidates(&view, &mut scratch, |candidate| {
-                    let matches = candidate.matches || {
-                        let filed = self.conjunctions.get(candidate.conjunction);
-                        filed.compiled.matches(&view, usize::from(filed.anchored))
-                    };
+                    let matches = candidate.matches
+                        || self
+                            .conjunctions
+                            .get(candidate.conjunction)
+                            .undecided
+                            .matches(&view);
                     if matches {
                         if candidate.unique {
                             matched.push(candidate.sub);
@@ -194,46 +196,58 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             .collect()
     }
 
-    /// Files a conjunction under its anchor (or in the unanchored cluster). `single`: it is its
-    /// subscription's only conjunction.
-    fn file(&mut self, sub: SubSlot, mut compiled: CompiledConjunction, single: bool) -> ConjId {
-        let chosen = anchor::choose(&compiled, |attr, key| {
+    /// Files a conjunction under its anchor (or in the unanchored cluster), keeping only what
+    /// the cluster's filters leave undecided. `single`: it is its subscription's only
+    /// conjunction.
+    fn file(
+        &mut self,
+        sub: SubSlot,
+        mut atoms: Vec<CompiledAtom>,
+        residual: Option<Box<Formula>>,
+        single: bool,
+    ) -> ConjId {
+        let chosen = anchor::choose(&atoms, |attr, key| {
             self.anchors
                 .get(attr as usize)
                 .and_then(|a| a.get(key))
                 .map_or(0, |c| self.clusters.get(c).len())
         });
-        let id = self.conjunctions.next_key();
-        let anchored = chosen.is_some();
-        let clusters = match chosen {
+        let clusters: Vec<ClusterId> = match chosen {
             None => vec![UNANCHORED],
             Some((atom, keys)) => {
-                compiled.atoms.swap(0, atom);
-                let attr = compiled.atoms[0].attr;
+                // Every event that reaches an anchored cluster passes its anchor.
+                let anchor = atoms.swap_remove(atom);
                 keys.into_iter()
-                    .map(|key| self.anchored_cluster(attr, key))
+                    .map(|key| self.anchored_cluster(anchor.attr, key))
                     .collect()
             }
         };
+        let decided: Vec<bool> = atoms.iter().map(|a| is_decided(a, &atoms)).collect();
+        let exact = residual.is_none() && decided.iter().all(|&d| d);
         let repeats = match (single, clusters.len()) {
             (false, _) => Repeats::Always,
             (true, 1) => Repeats::Never,
             (true, _) => Repeats::IfSeveralAnchorValues,
         };
+        let id = self.conjunctions.next_key();
         let placements = clusters
             .into_iter()
             .map(|cluster| {
-                (
-                    cluster,
-                    self.clusters
-                        .get_mut(cluster)
-                        .insert(id, sub, repeats, &compiled),
-                )
+                let filed_in = self.clusters.get_mut(cluster);
+                (cluster, filed_in.insert(id, sub, repeats, &atoms, exact))
             })
             .collect();
+        let undecided = Undecided {
+            atoms: atoms
+                .into_iter()
+                .zip(decided)
+                .filter_map(|(atom, decided)| (!decided).then_some(atom))
+                .collect(),
+            residual,
+        };
+        debug_assert_eq!(undecided.is_empty(), exact);
         let filed = self.conjunctions.insert(FiledConjunction {
-            compiled,
-            anchored,
+            undecided,
             placements,
         });
         debug_assert_eq!(filed, id);
@@ -256,9 +270,9 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     }
 
     /// Takes a conjunction out of `cluster`; an anchored cluster left empty is dropped.
-    fn unfile(&mut self, cluster: ClusterId, slot: u32, compiled: &CompiledConjunction) {
+    fn unfile(&mut self, cluster: ClusterId, slot: u32) {
         let filed_in = self.clusters.get_mut(cluster);
-        filed_in.remove(slot, compiled);
+        filed_in.remove(slot);
         if cluster != UNANCHORED && filed_in.len() == 0 {
             let emptied = self.clusters.remove(cluster);
             if let Some((attr, key)) = emptied.anchor {

@@ -61,21 +61,16 @@ impl PatternFilter {
 
     /// Unlists `slot`; an entry left without slots is dropped, so the filter holds only
     /// patterns in use.
-    pub(crate) fn remove(&mut self, slot: u32, atoms: &[CompiledAtom]) {
-        for atom in atoms {
-            let Some(pattern) = positive_pattern(atom) else {
-                continue;
-            };
-            if let Some(index) = self.entries.iter().position(|e| e.is(atom.attr, pattern)) {
-                let slots = &mut self.entries[index].slots;
-                if let Some(word) = slots.get_mut(slot as usize / 64) {
-                    *word &= !(1 << (slot % 64));
+    pub(crate) fn remove(&mut self, slot: u32) {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        self.entries
+            .retain_mut(|entry| match entry.slots.get_mut(word) {
+                Some(bits) if *bits & bit != 0 => {
+                    *bits &= !bit;
+                    entry.slots.iter().any(|&w| w != 0)
                 }
-                if slots.iter().all(|&w| w == 0) {
-                    self.entries.swap_remove(index);
-                }
-            }
-        }
+                _ => true,
+            });
     }
 
     /// Clears in `survivors` the slots whose regex atom fails for `view`.

@@ -170,3 +170,27 @@ fn edge_values_for_thresholds() {
         );
     }
 }
+
+#[test]
+fn patterns_of_removed_subscriptions_are_forgotten() {
+    let mut index = SubscriptionIndex::new();
+    let event = Event::from_json(r#"{"s": "p7x"}"#, &Default::default()).unwrap();
+    for round in 0..5u32 {
+        for i in 0..1000u32 {
+            let filter = Filter::parse(&format!(r#"s =~ "^p{i}x{round}?$""#)).unwrap();
+            index.insert(i, &filter);
+        }
+        assert_eq!(index.matches(&event).len(), 1, "round {round}");
+        for i in 0..1000u32 {
+            assert!(index.remove(&i));
+        }
+    }
+    index.insert(0, &Filter::parse(r#"s =~ "^p7x$""#).unwrap());
+    assert_eq!(index.matches(&event), vec![&0]);
+    // One round's patterns in use at most, twice over, plus the new one.
+    assert!(
+        index.patterns.len() <= 2001,
+        "{} patterns kept",
+        index.patterns.len()
+    );
+}

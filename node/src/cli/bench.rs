@@ -152,7 +152,7 @@ impl MatchBenchArgs {
         // Load in chunks: parse a chunk (untimed), then insert it (timed). Memory is the
         // growth of the resident set over the whole load, so parsed filters waiting in a chunk
         // are transient and counted only in the naive engine, which keeps them.
-        const CHUNK: usize = 10_000;
+        const CHUNK: usize = 1_000;
         let progress = progress_bar(subs as u64, "loading subscriptions");
         let rss_before = resident_bytes();
         let mut insert_time = Duration::ZERO;

@@ -54,13 +54,13 @@ impl Default for BucketedThresholds {
 }
 
 #[inline(always)]
-pub(super) fn clear_bit(bits: &mut [u64], slot: u32) {
+fn clear_bit(bits: &mut [u64], slot: u32) {
     let slot = slot as usize;
     bits[slot / 64] &= !(1 << (slot % 64));
 }
 
 #[inline(always)]
-fn clear_bit_if(bits: &mut [u64], slot: u32, condition: bool) {
+pub(super) fn clear_bit_if(bits: &mut [u64], slot: u32, condition: bool) {
     let slot = slot as usize;
     bits[slot / 64] &= !(u64::from(condition) << (slot % 64));
 }
@@ -216,6 +216,13 @@ impl BucketedThresholds {
         let kept = compact(start..self.values.len(), self) as usize;
         self.values.truncate(kept);
         self.slots.truncate(kept);
+    }
+
+    /// Clears every slot with a threshold here in `survivors`.
+    pub(super) fn clear_all(&self, survivors: &mut [u64]) {
+        for &slot in &self.slots {
+            clear_bit(survivors, slot);
+        }
     }
 
     /// Where `v` splits the thresholds of `side`: reads the layout only, so that the splits of

@@ -41,7 +41,7 @@ mod tests;
 use super::compiled::{AttrId, CompiledAtom, EventView};
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
-use bucketed::{BucketedThresholds, Split, clear_bit};
+use bucketed::{BucketedThresholds, Split, clear_bit_if};
 use sure::SureBits;
 
 /// New thresholds wait in a short pending list, checked one by one on every event, and get
@@ -339,43 +339,60 @@ impl AttributeRanges {
         sure
     }
 
-    /// Where `v` falls: its group and the split of each side there.
-    fn locate(&self, v: f64) -> Located {
-        let group = self.group_of(v);
-        let here = &self.groups[group];
+    /// Where the event's numbers `low..=high` fall: a lower threshold holds when some value
+    /// reaches it, so when `high` does; an upper one when `low` does. Each side is split at its
+    /// value, in that value's group.
+    fn locate(&self, low: f64, high: f64) -> Located {
+        let (low_group, high_group) = (self.group_of(low), self.group_of(high));
         Located {
-            v,
-            group,
-            lower: here.lower.split(Side::Lower, v),
-            upper: here.upper.split(Side::Upper, v),
+            low,
+            high,
+            low_group,
+            high_group,
+            lower: self.groups[high_group].lower.split(Side::Lower, high),
+            upper: self.groups[low_group].upper.split(Side::Upper, low),
         }
     }
 
     /// Reads the first words of everything [`AttributeRanges::prune_located`] will read.
     fn touch(&self, at: &Located) -> u64 {
-        let here = &self.groups[at.group];
-        let sure = self.sure.as_ref().map_or(0, |sure| sure.touch(at.group));
-        sure ^ here.lower.touch(&at.lower) ^ here.upper.touch(&at.upper)
+        let sure = match &self.sure {
+            Some(sure) if at.low_group == at.high_group => sure.touch(at.low_group),
+            _ => 0,
+        };
+        let lower = self.groups[at.high_group].lower.touch(&at.lower);
+        sure ^ lower ^ self.groups[at.low_group].upper.touch(&at.upper)
     }
 
-    /// Clears in `survivors` the slots ruled out by the single value located at `at`.
+    /// Clears in `survivors` the slots ruled out by the numbers located at `at`.
     fn prune_located(&self, at: &Located, survivors: &mut [u64]) {
-        if let Some(sure) = &self.sure {
-            sure.prune(at.group, survivors);
-        }
-        let here = &self.groups[at.group];
-        here.lower
-            .prune_split(Side::Lower, at.v, &at.lower, survivors);
-        here.upper
-            .prune_split(Side::Upper, at.v, &at.upper, survivors);
-        for p in self.pending.iter().filter(|p| p.group as usize != at.group) {
-            let fails = match p.side {
-                Side::Lower => at.v < p.value,
-                Side::Upper => at.v > p.value,
-            };
-            if fails {
-                clear_bit(survivors, p.slot);
+        if at.low_group == at.high_group {
+            if let Some(sure) = &self.sure {
+                sure.prune(at.low_group, survivors);
             }
+        } else {
+            // Numbers spread over several groups (a multi-valued attribute): no sure bitset
+            // holds just the lower thresholds above `high` and the upper ones below `low`, so
+            // those groups' thresholds are cleared one by one.
+            for group in &self.groups[at.high_group + 1..] {
+                group.lower.clear_all(survivors);
+            }
+            for group in &self.groups[..at.low_group] {
+                group.upper.clear_all(survivors);
+            }
+        }
+        self.groups[at.high_group]
+            .lower
+            .prune_split(Side::Lower, at.high, &at.lower, survivors);
+        self.groups[at.low_group]
+            .upper
+            .prune_split(Side::Upper, at.low, &at.upper, survivors);
+        for p in &self.pending {
+            let fails = match p.side {
+                Side::Lower => at.high < p.value,
+                Side::Upper => at.low > p.value,
+            };
+            clear_bit_if(survivors, p.slot, fails);
         }
     }
 
@@ -391,15 +408,6 @@ impl AttributeRanges {
 pub(crate) struct RangeFilter {
     /// Sorted by attribute id.
     attrs: Vec<AttributeRanges>,
-}
-
-/// What pruning left to the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Pruned {
-    /// Every threshold was applied: a survivor whose atoms are all thresholds matches.
-    Exact,
-    /// Some attribute held several numbers and was not used: survivors need a full check.
-    Partial,
 }
 
 impl RangeFilter {
@@ -430,12 +438,11 @@ impl RangeFilter {
 
     /// Forgets `slot`'s bits; its thresholds are dropped by the next [`RangeFilter::purge`],
     /// and the slot must not be reused before that.
-    pub(crate) fn remove(&mut self, slot: u32, atoms: &[CompiledAtom]) {
-        for atom in atoms {
-            if threshold(atom).is_some()
-                && let Ok(i) = self.attrs.binary_search_by_key(&atom.attr, |a| a.attr)
-            {
-                self.attrs[i].clear_slot(slot as usize);
+    pub(crate) fn remove(&mut self, slot: u32) {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        for ranges in &mut self.attrs {
+            if ranges.constrained.get(word).is_some_and(|w| w & bit != 0) {
+                ranges.clear_slot(slot as usize);
             }
         }
     }
@@ -458,7 +465,8 @@ impl RangeFilter {
         self.attrs.retain(|a| a.thresholds > 0);
     }
 
-    /// Clears in `survivors` every slot that some threshold rules out for `view`.
+    /// Clears in `survivors` every slot that some threshold rules out for `view`, exactly: a
+    /// survivor passes every threshold of the filter.
     ///
     /// Each attribute's pruning starts with a chain of dependent reads (its group, the group's
     /// layout, the runs it names), and each is a cache miss on a large index. Taken attribute
@@ -466,20 +474,13 @@ impl RangeFilter {
     /// the first words of what each will read are touched, and only then is anything pruned:
     /// the misses of all attributes overlap. Matching cold events took about half as long
     /// again without this.
-    pub(crate) fn prune(
-        &self,
-        view: &EventView<'_>,
-        survivors: &mut [u64],
-        scratch: &mut Scratch,
-    ) -> Pruned {
-        let mut pruned = Pruned::Exact;
+    pub(crate) fn prune(&self, view: &EventView<'_>, survivors: &mut [u64], scratch: &mut Scratch) {
         let located = &mut scratch.located;
         located.clear();
         for (index, ranges) in self.attrs.iter().enumerate() {
-            match numeric_extent(view.get(ranges.attr)) {
-                Extent::None => ranges.prune_absent(survivors),
-                Extent::One(v) => located.push((index, ranges.locate(v))),
-                Extent::Many => pruned = Pruned::Partial,
+            match numeric_span(view.get(ranges.attr)) {
+                None => ranges.prune_absent(survivors),
+                Some((low, high)) => located.push((index, ranges.locate(low, high))),
             }
         }
         let touched = located.iter().fold(0, |touched, (index, at)| {
@@ -489,16 +490,19 @@ impl RangeFilter {
         for (index, at) in located.iter() {
             self.attrs[*index].prune_located(at, survivors);
         }
-        pruned
     }
 }
 
-/// Where an event value falls on one attribute (see [`RangeFilter::prune`]).
+/// Where an event's numbers fall on one attribute (see [`AttributeRanges::locate`]).
 #[derive(Debug)]
 struct Located {
-    v: f64,
-    group: usize,
+    low: f64,
+    high: f64,
+    low_group: usize,
+    high_group: usize,
+    /// The lower thresholds of `high_group`, split at `high`.
     lower: Split,
+    /// The upper thresholds of `low_group`, split at `low`.
     upper: Split,
 }
 
@@ -508,26 +512,18 @@ pub(crate) struct Scratch {
     located: Vec<(usize, Located)>,
 }
 
-enum Extent {
-    None,
-    One(f64),
-    Many,
-}
-
-/// The attribute's numbers: none, one (possibly repeated), or several distinct ones.
-fn numeric_extent(values: Option<&[Value]>) -> Extent {
-    let mut found: Option<f64> = None;
-    for value in values.unwrap_or_default() {
-        let v = match *value {
-            Value::Int(i) => i as f64,
-            Value::Float(f) => f,
-            _ => continue,
-        };
-        match found {
-            None => found = Some(v),
-            Some(seen) if seen == v => {}
-            Some(_) => return Extent::Many,
-        }
-    }
-    found.map_or(Extent::None, Extent::One)
+/// The least and greatest of the attribute's numbers, if it has any.
+fn numeric_span(values: Option<&[Value]>) -> Option<(f64, f64)> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|value| match *value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        })
+        .fold(None, |span, v| match span {
+            None => Some((v, v)),
+            Some((low, high)) => Some((f64::min(low, v), f64::max(high, v))),
+        })
 }
