@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use foldhash::HashMap;
 
 use crate::event::Event;
-use crate::filter::{Pattern, Test};
+use crate::filter::{Expr, Pattern, Predicate, Test};
 use crate::normal::{Conjunction, Formula};
 use crate::value::Value;
 
@@ -154,6 +154,24 @@ impl CompiledAtom {
     }
 }
 
+impl CompiledAtom {
+    fn new(
+        predicate: &Predicate,
+        negated: bool,
+        table: &mut AttrTable,
+        patterns: &mut PatternTable,
+    ) -> Self {
+        CompiledAtom {
+            attr: table.intern(predicate.path.key()),
+            negated,
+            test: match &predicate.test {
+                Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
+                other => other.clone(),
+            },
+        }
+    }
+}
+
 /// A conjunction's atoms compiled against the index's tables, and its residual formula.
 pub(crate) fn compile(
     conjunction: Conjunction,
@@ -162,17 +180,39 @@ pub(crate) fn compile(
 ) -> (Vec<CompiledAtom>, Option<Box<Formula>>) {
     let atoms = conjunction
         .atoms
-        .into_iter()
-        .map(|a| CompiledAtom {
-            attr: table.intern(a.predicate.path.key()),
-            negated: a.negated,
-            test: match a.predicate.test {
-                Test::Regex(pattern) => Test::Regex(patterns.share(pattern)),
-                other => other,
-            },
-        })
+        .iter()
+        .map(|a| CompiledAtom::new(&a.predicate, a.negated, table, patterns))
         .collect();
     (atoms, conjunction.residual.map(Box::new))
+}
+
+/// The atoms of a filter that is a plain conjunction of predicates without negation (the
+/// common case, `price > 100 && symbol == "ACME"`), compiled straight from the syntax tree:
+/// the same atoms its normal form has, without building and dropping the normal form. `None`
+/// for any other filter.
+pub(crate) fn compile_plain(
+    expr: &Expr,
+    table: &mut AttrTable,
+    patterns: &mut PatternTable,
+) -> Option<Vec<CompiledAtom>> {
+    fn predicates<'e>(expr: &'e Expr, found: &mut Vec<&'e Predicate>) -> bool {
+        match expr {
+            Expr::Pred(predicate) => {
+                found.push(predicate);
+                true
+            }
+            Expr::And(operands) => operands.iter().all(|e| predicates(e, found)),
+            Expr::Const(true) => true,
+            Expr::Const(false) | Expr::Not(_) | Expr::Or(_) => false,
+        }
+    }
+    let mut found = Vec::new();
+    predicates(expr, &mut found).then(|| {
+        found
+            .into_iter()
+            .map(|p| CompiledAtom::new(p, false, table, patterns))
+            .collect()
+    })
 }
 
 /// What is left to check of a conjunction that survives its cluster's filters: the atoms they

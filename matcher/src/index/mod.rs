@@ -112,21 +112,28 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     /// Adds a subscription, replacing any earlier one with the same key.
     pub fn insert(&mut self, key: K, filter: &Filter) {
         self.remove(&key);
-        let normal = NormalForm::of(filter);
         let sub = self.subs.next_key();
-        let satisfiable: Vec<_> = normal
-            .conjunctions
-            .into_iter()
-            .filter(|c| !c.is_unsatisfiable())
-            .collect();
-        let single = satisfiable.len() == 1;
-        let mut conjunctions = Vec::with_capacity(satisfiable.len());
-        for conjunction in satisfiable {
-            let (atoms, residual) =
-                compiled::compile(conjunction, &mut self.attrs, &mut self.patterns);
-            conjunctions.push(self.file(sub, atoms, residual, single));
-        }
-        let slot = self.subs.insert(conjunctions.into());
+        let conjunctions: Box<[ConjId]> =
+            match compiled::compile_plain(filter.expr(), &mut self.attrs, &mut self.patterns) {
+                Some(atoms) => Box::new([self.file(sub, atoms, None, true)]),
+                None => {
+                    let satisfiable: Vec<_> = NormalForm::of(filter)
+                        .conjunctions
+                        .into_iter()
+                        .filter(|c| !c.is_unsatisfiable())
+                        .collect();
+                    let single = satisfiable.len() == 1;
+                    satisfiable
+                        .into_iter()
+                        .map(|conjunction| {
+                            let (atoms, residual) =
+                                compiled::compile(conjunction, &mut self.attrs, &mut self.patterns);
+                            self.file(sub, atoms, residual, single)
+                        })
+                        .collect()
+                }
+            };
+        let slot = self.subs.insert(conjunctions);
         debug_assert_eq!(slot, sub);
         match self.keys.get_mut(slot as usize) {
             Some(stale) => *stale = key.clone(),

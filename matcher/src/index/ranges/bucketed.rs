@@ -175,8 +175,9 @@ impl BucketedThresholds {
         debug_assert_eq!(end, self.offsets[lowest] as usize);
     }
 
-    pub(super) fn values(&self) -> &[f64] {
-        &self.values
+    /// Every threshold and its slot, in no particular order.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (f64, u32)> + '_ {
+        self.values.iter().copied().zip(self.slots.iter().copied())
     }
 
     pub(super) fn slots(&self) -> &[u32] {

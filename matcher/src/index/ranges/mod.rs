@@ -32,6 +32,7 @@
 //! and a larger one converts to a float beyond every threshold and boundary on the same side,
 //! so comparing `v as f64` with them is exact for every event value.
 
+mod arrivals;
 mod bucketed;
 mod partition;
 mod sure;
@@ -41,6 +42,7 @@ mod tests;
 use super::compiled::{AttrId, CompiledAtom, EventView};
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
+use arrivals::{Arrival, Arrivals};
 use bucketed::{BucketedThresholds, Split, clear_bit_if};
 use sure::SureBits;
 
@@ -52,8 +54,11 @@ const PENDING_FLUSH: usize = 128;
 /// Largest magnitude of a threshold the filter takes (see the module notes on exactness).
 const MAX_THRESHOLD: f64 = 4_503_599_627_370_496.0; // 2^52
 
-/// Thresholds per group a partition aims for, at least.
-const TARGET_PER_GROUP: usize = 512;
+/// Thresholds per group a partition aims for, at least. Partitions are rebuilt as the
+/// thresholds double until they have [`MAX_GROUPS`] groups, so this also sets how much
+/// rebuilding an attribute's growth costs: every threshold up to `MAX_GROUPS` times this is
+/// moved about twice.
+const TARGET_PER_GROUP: usize = 128;
 
 /// Thresholds sampled to place a partition's boundaries.
 const QUANTILE_SAMPLE: usize = 8192;
@@ -133,6 +138,8 @@ struct AttributeRanges {
     /// `b_G = +inf`.
     boundaries: Vec<f64>,
     groups: Vec<Group>,
+    /// New thresholds not yet handed to their group.
+    arrivals: Arrivals,
     /// `None` while there is one group (nothing fails surely on the whole line).
     sure: Option<SureBits>,
     /// Slots with at least one threshold here: all fail when the event has no number here.
@@ -158,6 +165,7 @@ impl AttributeRanges {
             attr,
             boundaries: Vec::new(),
             groups: vec![Group::default()],
+            arrivals: Arrivals::new(1),
             sure: None,
             constrained: Vec::new(),
             pending: Vec::new(),
@@ -183,9 +191,19 @@ impl AttributeRanges {
 
     fn add(&mut self, slot: u32, side: Side, t: f64) {
         let group = self.group_of(t);
-        match side {
-            Side::Lower => self.groups[group].lower.push(t, slot),
-            Side::Upper => self.groups[group].upper.push(t, slot),
+        let arrival = Arrival {
+            value: t,
+            slot,
+            side,
+        };
+        if let Some(batch) = self.arrivals.push(group, arrival) {
+            let here = &mut self.groups[group];
+            for a in batch {
+                match a.side {
+                    Side::Lower => here.lower.push(a.value, a.slot),
+                    Side::Upper => here.upper.push(a.value, a.slot),
+                }
+            }
         }
         self.constrained[slot as usize / 64] |= 1 << (slot % 64);
         self.thresholds += 1;
@@ -261,7 +279,11 @@ impl AttributeRanges {
         self.checked_at = self.thresholds;
         let groups = self.groups.len();
         let share = self.thresholds / groups;
-        wanted_groups(self.thresholds, capacity) != groups
+        // A partition within a factor of two of the wanted size stays: the bound by density
+        // moves with every insertion and would otherwise ask for a rebuild at every check.
+        let wanted = wanted_groups(self.thresholds, capacity);
+        wanted >= 2 * groups
+            || 2 * wanted <= groups
             || (0..groups).any(|g| {
                 self.groups[g].len() > MAX_GROUP_SHARE * share.max(TARGET_PER_GROUP)
                     && !self.holds_one_value(g)
@@ -273,43 +295,62 @@ impl AttributeRanges {
         g > 0 && g < self.boundaries.len() && self.boundaries[g - 1].next_up() == self.boundaries[g]
     }
 
+    /// Every threshold: in the groups, and still arriving.
+    fn all_thresholds(&self) -> impl Iterator<Item = (f64, u32, Side)> + '_ {
+        let grouped = self.groups.iter().flat_map(|group| {
+            let lower = group
+                .lower
+                .entries()
+                .map(|(t, slot)| (t, slot, Side::Lower));
+            lower.chain(
+                group
+                    .upper
+                    .entries()
+                    .map(|(t, slot)| (t, slot, Side::Upper)),
+            )
+        });
+        let arriving = self.arrivals.all().map(|(_, a)| (a.value, a.slot, a.side));
+        grouped.chain(arriving)
+    }
+
     /// Re-partitions at the quantiles of the current thresholds and rebuilds the bitsets.
     /// The quantiles are estimated from an evenly spaced sample of at most
     /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a pass over the thresholds rather
-    /// than a sort of them.
+    /// than a sort of them; each new group's vectors are allocated once, at their size.
     fn rebuild(&mut self, capacity: usize) {
-        let old = std::mem::take(&mut self.groups);
-        let step = self.thresholds.div_ceil(QUANTILE_SAMPLE).max(1);
-        let mut sample: Vec<f64> = old
-            .iter()
-            .flat_map(|g| g.lower.values().iter().chain(g.upper.values()))
-            .step_by(step)
-            .copied()
-            .collect();
+        let all: Vec<(f64, u32, Side)> = self.all_thresholds().collect();
+        let step = all.len().div_ceil(QUANTILE_SAMPLE).max(1);
+        let mut sample: Vec<f64> = all.iter().step_by(step).map(|&(t, _, _)| t).collect();
         sample.sort_unstable_by(f64::total_cmp);
-        let wanted = wanted_groups(self.thresholds, capacity);
+        let wanted = wanted_groups(all.len(), capacity);
         self.boundaries = partition::boundaries(&sample, wanted, MAX_GROUPS);
 
         let groups = self.boundaries.len() + 1;
-        let mut lower = vec![(Vec::new(), Vec::new()); groups];
-        let mut upper = vec![(Vec::new(), Vec::new()); groups];
-        for group in &old {
-            for (side, into) in [(&group.lower, &mut lower), (&group.upper, &mut upper)] {
-                for (&t, &slot) in side.values().iter().zip(side.slots()) {
-                    let (values, slots) = &mut into[self.group_of(t)];
-                    values.push(t);
-                    slots.push(slot);
-                }
-            }
+        let homes: Vec<u8> = all
+            .iter()
+            .map(|&(t, _, _)| self.group_of(t) as u8)
+            .collect();
+        let mut sizes = vec![[0usize; 2]; groups];
+        for (&home, &(_, _, side)) in homes.iter().zip(&all) {
+            sizes[usize::from(home)][side as usize] += 1;
         }
-        self.groups = lower
+        let mut parts: Vec<[(Vec<f64>, Vec<u32>); 2]> = sizes
+            .iter()
+            .map(|&sizes| sizes.map(|n| (Vec::with_capacity(n), Vec::with_capacity(n))))
+            .collect();
+        for (&home, &(t, slot, side)) in homes.iter().zip(&all) {
+            let (values, slots) = &mut parts[usize::from(home)][side as usize];
+            values.push(t);
+            slots.push(slot);
+        }
+        self.groups = parts
             .into_iter()
-            .zip(upper)
-            .map(|((lv, ls), (uv, us))| Group {
+            .map(|[(lv, ls), (uv, us)]| Group {
                 lower: BucketedThresholds::from_parts(lv, ls),
                 upper: BucketedThresholds::from_parts(uv, us),
             })
             .collect();
+        self.arrivals = Arrivals::new(groups);
         self.pending.clear();
         self.checked_at = self.thresholds;
         self.sure = (groups > 1).then(|| self.fill_sure(capacity));
@@ -361,7 +402,13 @@ impl AttributeRanges {
             _ => 0,
         };
         let lower = self.groups[at.high_group].lower.touch(&at.lower);
-        sure ^ lower ^ self.groups[at.low_group].upper.touch(&at.upper)
+        let upper = self.groups[at.low_group].upper.touch(&at.upper);
+        let arriving = self
+            .arrivals
+            .of(at.high_group)
+            .first()
+            .map_or(0, |a| a.slot);
+        sure ^ lower ^ upper ^ u64::from(arriving)
     }
 
     /// Clears in `survivors` the slots ruled out by the numbers located at `at`.
@@ -374,13 +421,21 @@ impl AttributeRanges {
             // Numbers spread over several groups (a multi-valued attribute): no sure bitset
             // holds just the lower thresholds above `high` and the upper ones below `low`, so
             // those groups' thresholds are cleared one by one.
-            for group in &self.groups[at.high_group + 1..] {
-                group.lower.clear_all(survivors);
+            let span = (at.low, at.high);
+            for g in at.high_group + 1..self.groups.len() {
+                self.groups[g].lower.clear_all(survivors);
+                self.arrivals.prune(g, Side::Lower, span, true, survivors);
             }
-            for group in &self.groups[..at.low_group] {
-                group.upper.clear_all(survivors);
+            for g in 0..at.low_group {
+                self.groups[g].upper.clear_all(survivors);
+                self.arrivals.prune(g, Side::Upper, span, true, survivors);
             }
         }
+        let span = (at.low, at.high);
+        self.arrivals
+            .prune(at.high_group, Side::Lower, span, false, survivors);
+        self.arrivals
+            .prune(at.low_group, Side::Upper, span, false, survivors);
         self.groups[at.high_group]
             .lower
             .prune_split(Side::Lower, at.high, &at.lower, survivors);
@@ -457,7 +512,8 @@ impl RangeFilter {
                 group.upper.retain_slots(|s| !is_removed(s));
                 count += group.len();
             }
-            ranges.thresholds = count;
+            ranges.arrivals.retain_slots(|s| !is_removed(s));
+            ranges.thresholds = count + ranges.arrivals.len();
             for &slot in removed {
                 ranges.clear_slot(slot as usize);
             }

@@ -12,7 +12,8 @@ pub(super) fn boundaries(sample: &[f64], wanted: usize, max_groups: usize) -> Ve
     let mut i = 0;
     while i < sample.len() {
         let v = sample[i];
-        let end = i + sample[i..].partition_point(|&x| x <= v);
+        // Runs of one value are short but for heavy values; a scan finds their end.
+        let end = i + sample[i..].iter().take_while(|&&x| x <= v).count();
         if end - i >= per_group {
             if cuts.last().is_none_or(|&c| c < v) {
                 cuts.push(v);

@@ -1,0 +1,105 @@
+//! Thresholds on their way into their group, a few per group side by side in one array.
+//!
+//! Putting a threshold straight into its group touches the group's vectors (their headers, the
+//! ends of the values and slots, the bucket offsets): several cache misses, since an attribute
+//! has up to a hundred groups and a subscription thresholds on many attributes. Here an
+//! insertion writes one entry of a small array instead, and a group receives its arrivals
+//! [`PER_GROUP`] at a time, so its vectors are touched once per batch. Pruning compares the
+//! arrivals of the event's group one by one; those of other groups are covered by the sure
+//! bitsets like any other threshold.
+
+use super::Side;
+use super::bucketed::clear_bit_if;
+
+/// Arrivals a group holds before they are handed over.
+pub(super) const PER_GROUP: usize = 8;
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Arrival {
+    pub(super) value: f64,
+    pub(super) slot: u32,
+    pub(super) side: Side,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Arrivals {
+    /// Group `g`'s arrivals are `entries[g * PER_GROUP..][..counts[g]]`.
+    entries: Vec<Arrival>,
+    counts: Vec<u8>,
+}
+
+impl Arrivals {
+    pub(super) fn new(groups: usize) -> Self {
+        let empty = Arrival {
+            value: 0.0,
+            slot: 0,
+            side: Side::Lower,
+        };
+        Arrivals {
+            entries: vec![empty; groups * PER_GROUP],
+            counts: vec![0; groups],
+        }
+    }
+
+    /// Adds an arrival to `group`; returns the group's batch once it is full, emptying it.
+    pub(super) fn push(&mut self, group: usize, arrival: Arrival) -> Option<[Arrival; PER_GROUP]> {
+        let count = &mut self.counts[group];
+        self.entries[group * PER_GROUP + usize::from(*count)] = arrival;
+        *count += 1;
+        if usize::from(*count) < PER_GROUP {
+            return None;
+        }
+        *count = 0;
+        let batch = &self.entries[group * PER_GROUP..][..PER_GROUP];
+        Some(batch.try_into().expect("a batch is PER_GROUP long"))
+    }
+
+    pub(super) fn of(&self, group: usize) -> &[Arrival] {
+        &self.entries[group * PER_GROUP..][..usize::from(self.counts[group])]
+    }
+
+    /// Every arrival, with its group.
+    pub(super) fn all(&self) -> impl Iterator<Item = (usize, &Arrival)> {
+        (0..self.counts.len()).flat_map(move |g| self.of(g).iter().map(move |a| (g, a)))
+    }
+
+    /// Clears in `survivors` the arrivals of `group` on `side` that fail: lower ones compared
+    /// with `high`, upper ones with `low` (see `AttributeRanges::locate`). With `fail_all`,
+    /// every arrival of that side fails.
+    pub(super) fn prune(
+        &self,
+        group: usize,
+        side: Side,
+        (low, high): (f64, f64),
+        fail_all: bool,
+        survivors: &mut [u64],
+    ) {
+        for arrival in self.of(group).iter().filter(|a| a.side == side) {
+            let fails = fail_all
+                || match side {
+                    Side::Lower => high < arrival.value,
+                    Side::Upper => low > arrival.value,
+                };
+            clear_bit_if(survivors, arrival.slot, fails);
+        }
+    }
+
+    /// Keeps the arrivals of the slots `keep` accepts.
+    pub(super) fn retain_slots(&mut self, keep: impl Fn(u32) -> bool) {
+        for (group, count) in self.counts.iter_mut().enumerate() {
+            let entries = &mut self.entries[group * PER_GROUP..][..PER_GROUP];
+            let mut kept = 0;
+            for i in 0..usize::from(*count) {
+                if keep(entries[i].slot) {
+                    entries[kept] = entries[i];
+                    kept += 1;
+                }
+            }
+            *count = kept as u8;
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.counts.iter().map(|&c| usize::from(c)).sum()
+    }
+}
