@@ -22,16 +22,6 @@ pub(crate) type ConjId = u32;
 /// entries are purged from the filters in one pass, amortized over the removals.
 const MIN_PURGE: usize = 64;
 
-/// What a live slot holds.
-#[derive(Clone, Copy, Debug)]
-struct Occupant {
-    conjunction: ConjId,
-    sub: u32,
-    /// Every atom is decided exactly by the filters (see the module notes).
-    exact: bool,
-    repeats: Repeats,
-}
-
 /// Whether one event can reach a subscription more than once, so its matches need
 /// deduplicating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,9 +39,19 @@ pub(crate) enum Repeats {
 pub(crate) struct Cluster {
     /// `None` only for the unanchored cluster.
     pub(crate) anchor: Option<(AttrId, AnchorKey)>,
-    slots: Vec<Option<Occupant>>,
+    /// Per slot, while it is live: the subscription slot and the conjunction it holds. A
+    /// match needs only the first, so it is an array of its own (four bytes a slot: matches
+    /// land on few cache lines).
+    subs: Vec<u32>,
+    conjunctions: Vec<ConjId>,
     /// One bit per live slot.
     live: Vec<u64>,
+    /// Live slots whose conjunction is exact: every atom decided by the filters (see the
+    /// module notes).
+    exact: Vec<u64>,
+    /// Live slots that one event may reach twice (see [`Repeats`]).
+    repeat_if_several: Vec<u64>,
+    repeat_always: Vec<u64>,
     /// Slots ready for reuse.
     free: Vec<u32>,
     /// Removed slots whose entries are still in the filters; not reusable yet.
@@ -76,10 +76,9 @@ pub(crate) struct Scratch {
 
 /// A conjunction that survived the filters.
 pub(crate) struct Candidate {
-    pub(crate) conjunction: ConjId,
     pub(crate) sub: u32,
-    /// It is known to match; otherwise the caller checks it.
-    pub(crate) matches: bool,
+    /// The conjunction the caller still has to check, or `None` if it is known to match.
+    pub(crate) unchecked: Option<ConjId>,
     /// No other candidate of this event can name the same subscription.
     pub(crate) unique: bool,
 }
@@ -111,20 +110,38 @@ impl Cluster {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
-                self.slots.push(None);
-                if self.live.len() * 64 < self.slots.len() {
-                    self.live.push(0);
+                self.subs.push(0);
+                self.conjunctions.push(0);
+                if self.live.len() * 64 < self.subs.len() {
+                    for bits in [
+                        &mut self.live,
+                        &mut self.exact,
+                        &mut self.repeat_if_several,
+                        &mut self.repeat_always,
+                    ] {
+                        bits.push(0);
+                    }
                 }
-                (self.slots.len() - 1) as u32
+                (self.subs.len() - 1) as u32
             }
         };
-        self.slots[slot as usize] = Some(Occupant {
-            conjunction: id,
-            sub,
-            exact,
-            repeats,
-        });
-        self.live[slot as usize / 64] |= 1 << (slot % 64);
+        self.subs[slot as usize] = sub;
+        self.conjunctions[slot as usize] = id;
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        self.live[word] |= bit;
+        let set = |bits: &mut Vec<u64>, on: bool| {
+            bits[word] = if on {
+                bits[word] | bit
+            } else {
+                bits[word] & !bit
+            };
+        };
+        set(&mut self.exact, exact);
+        set(
+            &mut self.repeat_if_several,
+            repeats == Repeats::IfSeveralAnchorValues,
+        );
+        set(&mut self.repeat_always, repeats == Repeats::Always);
         let words = self.live.len();
         for atom in atoms.iter().filter(|a| !a.negated) {
             let index = match self
@@ -145,7 +162,7 @@ impl Cluster {
         }
         self.equality.add(slot, atoms, words);
         self.patterns.add(slot, atoms, words);
-        self.ranges.add(slot, atoms, self.slots.len());
+        self.ranges.add(slot, atoms, self.subs.len());
         self.len += 1;
         slot
     }
@@ -162,7 +179,6 @@ impl Cluster {
         self.equality.remove(slot);
         self.patterns.remove(slot);
         self.ranges.remove(slot);
-        self.slots[slot as usize] = None;
         self.live[word] &= !bit;
         self.removed.push(slot);
         self.len -= 1;
@@ -214,22 +230,23 @@ impl Cluster {
             .as_ref()
             .is_some_and(|(attr, _)| view.get(*attr).is_some_and(|values| values.len() > 1));
         for (index, &word) in survivors.iter().enumerate() {
+            let exact = self.exact[index];
+            let repeating = self.repeat_always[index]
+                | if anchor_repeats {
+                    self.repeat_if_several[index]
+                } else {
+                    0
+                };
             let mut bits = word;
             while bits != 0 {
+                let bit = bits & bits.wrapping_neg();
                 let slot = index * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if let Some(occupant) = self.slots[slot] {
-                    visit(Candidate {
-                        conjunction: occupant.conjunction,
-                        sub: occupant.sub,
-                        matches: occupant.exact,
-                        unique: match occupant.repeats {
-                            Repeats::Never => true,
-                            Repeats::IfSeveralAnchorValues => !anchor_repeats,
-                            Repeats::Always => false,
-                        },
-                    });
-                }
+                visit(Candidate {
+                    sub: self.subs[slot],
+                    unchecked: (exact & bit == 0).then(|| self.conjunctions[slot]),
+                    unique: repeating & bit == 0,
+                });
             }
         }
     }

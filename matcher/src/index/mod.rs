@@ -179,12 +179,9 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
             self.clusters
                 .get(cluster)
                 .candidates(&view, &mut scratch, |candidate| {
-                    let matches = candidate.matches
-                        || self
-                            .conjunctions
-                            .get(candidate.conjunction)
-                            .undecided
-                            .matches(&view);
+                    let matches = candidate.unchecked.is_none_or(|conjunction| {
+                        self.conjunctions.get(conjunction).undecided.matches(&view)
+                    });
                     if matches {
                         if candidate.unique {
                             matched.push(candidate.sub);

@@ -229,7 +229,10 @@ impl AttributeRanges {
             return;
         };
         let groups = self.groups.len();
-        self.pending.sort_unstable_by_key(|p| p.slot);
+        // Slots are mostly handed out in increasing order, so the list is usually sorted.
+        if !self.pending.is_sorted_by_key(|p| p.slot) {
+            self.pending.sort_unstable_by_key(|p| p.slot);
+        }
         for run in self.pending.chunk_by(|a, b| a.slot / 64 == b.slot / 64) {
             let word = run[0].slot as usize / 64;
             let mut lower_in = [0u64; MAX_GROUPS];
