@@ -8,7 +8,8 @@
 //!   so the slots to rule out are the attribute's listed slots minus those found under the
 //!   event's values: one pass over a bitset plus the lists of the event's own values. This is
 //!   sound, and exact for a slot with one such atom on the attribute (with `x == 1 && x == 2`
-//!   the slot survives an event with only `x: 1`; such a conjunction is checked in full);
+//!   the slot survives an event with only `x: 1`; the index keeps such atoms undecided and
+//!   checks them on survivors);
 //! - a slot with negated ones (`!(x == 1)`, `!(x in [...])`) is *excluded* under each value
 //!   they name: such an atom fails exactly when the event carries one of them, so the slots
 //!   found under the event's values are ruled out, with no pass over a bitset. This is exact.
@@ -18,7 +19,7 @@ use super::value_map::ValueMap;
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
 
-/// The values an equality or in-list atom names, and whether it is negated.
+/// The values an equality or in-list atom names, negated or not.
 fn named_values(atom: &CompiledAtom) -> Option<&[Value]> {
     match &atom.test {
         Test::Cmp(CmpOp::Eq, v) => Some(std::slice::from_ref(v)),

@@ -58,28 +58,24 @@ impl Arrivals {
         &self.entries[group * PER_GROUP..][..usize::from(self.counts[group])]
     }
 
-    /// Every arrival, with its group.
-    pub(super) fn all(&self) -> impl Iterator<Item = (usize, &Arrival)> {
-        (0..self.counts.len()).flat_map(move |g| self.of(g).iter().map(move |a| (g, a)))
+    /// Every arrival.
+    pub(super) fn all(&self) -> impl Iterator<Item = &Arrival> {
+        (0..self.counts.len()).flat_map(move |g| self.of(g))
     }
 
-    /// Clears in `survivors` the arrivals of `group` on `side` that fail: lower ones compared
-    /// with `high`, upper ones with `low` (see `AttributeRanges::locate`). With `fail_all`,
-    /// every arrival of that side fails.
+    /// Clears in `survivors` the arrivals of `group` on `side` that fail for an event whose
+    /// numbers span `span` (see [`Side::fails`]). With `fail_all`, every arrival of that side
+    /// fails.
     pub(super) fn prune(
         &self,
         group: usize,
         side: Side,
-        (low, high): (f64, f64),
+        span: (f64, f64),
         fail_all: bool,
         survivors: &mut [u64],
     ) {
         for arrival in self.of(group).iter().filter(|a| a.side == side) {
-            let fails = fail_all
-                || match side {
-                    Side::Lower => high < arrival.value,
-                    Side::Upper => low > arrival.value,
-                };
+            let fails = fail_all || side.fails(arrival.value, span);
             clear_bit_if(survivors, arrival.slot, fails);
         }
     }

@@ -17,7 +17,7 @@
 
 use super::Side;
 
-/// The tail is laid out once it holds more than this many thresholds...
+/// The tail is merged into the buckets once it holds more than this many thresholds...
 const MIN_TAIL: usize = 64;
 /// ...and more than the bucketed part divided by this.
 const TAIL_FRACTION: usize = 8;
@@ -97,7 +97,7 @@ impl BucketedThresholds {
     }
 
     /// Cuts the buckets for the current spread of values and lays every threshold out in
-    /// them: a count per bucket, then a scatter through a scratch copy.
+    /// them: a count per bucket, then a scatter from a copy.
     pub(super) fn lay_out(&mut self) {
         let (min, max) = self
             .values

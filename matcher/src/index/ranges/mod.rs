@@ -1,5 +1,5 @@
 //! The range filter: rules conjunctions out by their numeric bounds with passes over bitsets
-//! and runs of sorted thresholds, instead of checking each conjunction.
+//! and runs of bucketed thresholds, instead of checking each conjunction.
 //!
 //! Each positive atom `x > c`, `x >= c`, `x < c`, `x <= c` of a cluster's conjunctions becomes a
 //! *threshold* on attribute `x`, on one of two sides:
@@ -64,8 +64,9 @@ const TARGET_PER_GROUP: usize = 128;
 const QUANTILE_SAMPLE: usize = 8192;
 
 /// Most groups per attribute: bounds the sure bitsets' memory at `MAX_GROUPS` bits per slot
-/// and attribute.
+/// and attribute. A group index fits a `u8` (see [`AttributeRanges::rebuild`]).
 const MAX_GROUPS: usize = 128;
+const _: () = assert!(MAX_GROUPS <= 1 << u8::BITS);
 
 /// Below this many thresholds an attribute keeps one group.
 const MIN_REBUILD: usize = 2 * TARGET_PER_GROUP;
@@ -80,6 +81,18 @@ pub(crate) enum Side {
     Lower,
     /// Fails when the value is above the threshold.
     Upper,
+}
+
+impl Side {
+    /// Whether a threshold `t` of this side fails for an event whose numbers span
+    /// `low..=high`: a lower one holds when some value reaches it, so when `high` does; an
+    /// upper one when `low` does.
+    pub(super) fn fails(self, t: f64, (low, high): (f64, f64)) -> bool {
+        match self {
+            Side::Lower => high < t,
+            Side::Upper => low > t,
+        }
+    }
 }
 
 /// The threshold an atom contributes, if it is one this filter handles.
@@ -144,7 +157,7 @@ struct AttributeRanges {
     sure: Option<SureBits>,
     /// Slots with at least one threshold here: all fail when the event has no number here.
     constrained: Vec<u64>,
-    /// Thresholds whose sure-fail bits are not set yet; also in their group.
+    /// Thresholds whose sure-fail bits are not set yet; also in their group or its arrivals.
     pending: Vec<PendingThreshold>,
     thresholds: usize,
     /// The threshold count when the partition was last built or found good.
@@ -312,7 +325,7 @@ impl AttributeRanges {
                     .map(|(t, slot)| (t, slot, Side::Upper)),
             )
         });
-        let arriving = self.arrivals.all().map(|(_, a)| (a.value, a.slot, a.side));
+        let arriving = self.arrivals.all().map(|a| (a.value, a.slot, a.side));
         grouped.chain(arriving)
     }
 
@@ -383,9 +396,8 @@ impl AttributeRanges {
         sure
     }
 
-    /// Where the event's numbers `low..=high` fall: a lower threshold holds when some value
-    /// reaches it, so when `high` does; an upper one when `low` does. Each side is split at its
-    /// value, in that value's group.
+    /// Where the event's numbers `low..=high` fall (see [`Side::fails`]): each side is split
+    /// at the value it is compared with, in that value's group.
     fn locate(&self, low: f64, high: f64) -> Located {
         let (low_group, high_group) = (self.group_of(low), self.group_of(high));
         Located {
@@ -446,11 +458,7 @@ impl AttributeRanges {
             .upper
             .prune_split(Side::Upper, at.low, &at.upper, survivors);
         for p in &self.pending {
-            let fails = match p.side {
-                Side::Lower => at.high < p.value,
-                Side::Upper => at.low > p.value,
-            };
-            clear_bit_if(survivors, p.slot, fails);
+            clear_bit_if(survivors, p.slot, p.side.fails(p.value, span));
         }
     }
 
