@@ -20,7 +20,7 @@ use super::Side;
 /// The tail is merged into the buckets once it holds more than this many thresholds...
 const MIN_TAIL: usize = 64;
 /// ...and more than the bucketed part divided by this.
-const TAIL_FRACTION: usize = 8;
+const TAIL_FRACTION: usize = 4;
 /// Thresholds per bucket a layout aims for...
 const PER_BUCKET: usize = 16;
 /// ...with at most this many buckets.

@@ -143,6 +143,11 @@ impl Group {
     }
 }
 
+/// The group of `v` in a partition cut at the ascending `boundaries`.
+fn group_in(boundaries: &[f64], v: f64) -> usize {
+    boundaries.partition_point(|&b| b <= v)
+}
+
 /// The thresholds on one attribute.
 #[derive(Debug)]
 struct AttributeRanges {
@@ -188,17 +193,15 @@ impl AttributeRanges {
     }
 
     fn group_of(&self, v: f64) -> usize {
-        self.boundaries.partition_point(|&b| b <= v)
+        group_in(&self.boundaries, v)
     }
 
-    /// Grows the bitsets to hold `capacity` slots.
+    /// Grows the bitset of constrained slots to hold `capacity` slots; the sure bitsets grow
+    /// as bits are set in them.
     fn reserve(&mut self, capacity: usize) {
         let words = capacity.div_ceil(64);
         if self.constrained.len() < words {
             self.constrained.resize(words, 0);
-        }
-        if let Some(sure) = &mut self.sure {
-            sure.reserve(words);
         }
     }
 
@@ -245,6 +248,9 @@ impl AttributeRanges {
         // Slots are mostly handed out in increasing order, so the list is usually sorted.
         if !self.pending.is_sorted_by_key(|p| p.slot) {
             self.pending.sort_unstable_by_key(|p| p.slot);
+        }
+        if let Some(last) = self.pending.last() {
+            sure.reserve(last.slot as usize / 64 + 1);
         }
         for run in self.pending.chunk_by(|a, b| a.slot / 64 == b.slot / 64) {
             let word = run[0].slot as usize / 64;
@@ -332,33 +338,38 @@ impl AttributeRanges {
     /// Re-partitions at the quantiles of the current thresholds and rebuilds the bitsets.
     /// The quantiles are estimated from an evenly spaced sample of at most
     /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a pass over the thresholds rather
-    /// than a sort of them; each new group's vectors are allocated once, at their size.
+    /// than a sort of them; each new group's vectors are allocated once, at their size, and
+    /// filled by passes over the old groups rather than through a copy of every threshold.
     fn rebuild(&mut self, capacity: usize) {
-        let all: Vec<(f64, u32, Side)> = self.all_thresholds().collect();
-        let step = all.len().div_ceil(QUANTILE_SAMPLE).max(1);
-        let mut sample: Vec<f64> = all.iter().step_by(step).map(|&(t, _, _)| t).collect();
+        let count = self.groups.iter().map(Group::len).sum::<usize>() + self.arrivals.len();
+        let step = count.div_ceil(QUANTILE_SAMPLE).max(1);
+        let mut sample: Vec<f64> = self
+            .all_thresholds()
+            .step_by(step)
+            .map(|(t, _, _)| t)
+            .collect();
         sample.sort_unstable_by(f64::total_cmp);
-        let wanted = wanted_groups(all.len(), capacity);
-        self.boundaries = partition::boundaries(&sample, wanted, MAX_GROUPS);
+        let boundaries = partition::boundaries(&sample, wanted_groups(count, capacity), MAX_GROUPS);
 
-        let groups = self.boundaries.len() + 1;
-        let homes: Vec<u8> = all
-            .iter()
-            .map(|&(t, _, _)| self.group_of(t) as u8)
+        let groups = boundaries.len() + 1;
+        let homes: Vec<u8> = self
+            .all_thresholds()
+            .map(|(t, _, _)| group_in(&boundaries, t) as u8)
             .collect();
         let mut sizes = vec![[0usize; 2]; groups];
-        for (&home, &(_, _, side)) in homes.iter().zip(&all) {
+        for (&home, (_, _, side)) in homes.iter().zip(self.all_thresholds()) {
             sizes[usize::from(home)][side as usize] += 1;
         }
         let mut parts: Vec<[(Vec<f64>, Vec<u32>); 2]> = sizes
             .iter()
             .map(|&sizes| sizes.map(|n| (Vec::with_capacity(n), Vec::with_capacity(n))))
             .collect();
-        for (&home, &(t, slot, side)) in homes.iter().zip(&all) {
+        for (&home, (t, slot, side)) in homes.iter().zip(self.all_thresholds()) {
             let (values, slots) = &mut parts[usize::from(home)][side as usize];
             values.push(t);
             slots.push(slot);
         }
+        self.boundaries = boundaries;
         self.groups = parts
             .into_iter()
             .map(|[(lv, ls), (uv, us)]| Group {

@@ -24,20 +24,17 @@ impl SureBits {
         }
     }
 
-    /// Covers at least `words` words of slots.
+    /// Covers at least `words` words of slots. Every row grows at once, by half again: a
+    /// cluster gains a word of slots every 64 insertions, and growing the rows a word at a
+    /// time touched the end of every row, a cache miss each, as often.
     pub(super) fn reserve(&mut self, words: usize) {
         if words <= self.words {
             return;
         }
-        self.words = words;
+        self.words = words.max(self.words + self.words / 2);
         for row in &mut self.rows {
-            if row.len() < words {
-                if row.capacity() < words {
-                    let grown = words.max(row.capacity() + row.capacity() / 2);
-                    row.reserve_exact(grown - row.len());
-                }
-                row.resize(words, 0);
-            }
+            row.reserve_exact(self.words - row.len());
+            row.resize(self.words, 0);
         }
     }
 
@@ -50,7 +47,9 @@ impl SureBits {
     pub(super) fn clear_slot(&mut self, slot: usize) {
         let bit = 1u64 << (slot % 64);
         for row in &mut self.rows {
-            row[slot / 64] &= !bit;
+            if let Some(word) = row.get_mut(slot / 64) {
+                *word &= !bit;
+            }
         }
     }
 
