@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use serde::Serialize;
 use sift_matcher::workload::{IntervalWorkload, MarketWorkload, WorkloadRng};
+
+use super::progress_bar;
 use sift_matcher::{Event, EventLimits, Filter, SubscriptionIndex};
 
 #[derive(Debug, Args)]
@@ -301,14 +302,6 @@ fn read_lines(path: &PathBuf) -> Result<Vec<String>> {
         }
     }
     Ok(lines)
-}
-
-fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new(len).with_message(message);
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// The process's resident set size, from /proc/self/statm (Linux); `None` elsewhere.

@@ -2,10 +2,12 @@
 
 mod bench;
 mod match_cmd;
+mod sim;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// sift: content-based publish/subscribe over a peer-to-peer overlay.
 #[derive(Debug, Parser)]
@@ -21,6 +23,9 @@ enum Command {
     Match(match_cmd::MatchArgs),
     /// Measure sift's components.
     Bench(bench::BenchArgs),
+    /// Run a strategy on a simulated overlay and check every delivery (exit 1 when the
+    /// strategy broke its promise, 2 on a bad scenario).
+    Sim(sim::SimArgs),
 }
 
 impl Cli {
@@ -28,6 +33,7 @@ impl Cli {
         match self.command {
             Command::Match(args) => args.run(),
             Command::Bench(args) => report(args.run()),
+            Command::Sim(args) => args.run(),
         }
     }
 }
@@ -41,4 +47,13 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A progress bar on stderr; indicatif hides it when stderr is not a terminal.
+fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(len).with_message(message);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }

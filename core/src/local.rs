@@ -1,0 +1,232 @@
+//! Local delivery: a node's own subscriptions, their expiry, and duplicate suppression.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use sift_matcher::SubscriptionIndex;
+
+use crate::id::SubId;
+use crate::seen::SeenCache;
+use crate::strategy::{Delivery, Micros, Outputs, Publication, Subscription, Timer};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalConfig {
+    /// Event ids remembered for duplicate suppression (see [`SeenCache`]).
+    pub seen_capacity: usize,
+    /// How long an event id is remembered.
+    pub seen_window: Micros,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        LocalConfig {
+            seen_capacity: 65_536,
+            seen_window: 120_000_000,
+        }
+    }
+}
+
+/// The subscriptions of the clients attached to one node.
+///
+/// Expiry is soft state: a subscription matches while `now < expires`, and the first input at
+/// or after its expiry removes it and reports it in [`Outputs::expired`], once, whether or not
+/// the expiry timer has fired yet.
+#[derive(Debug)]
+pub struct LocalDelivery {
+    subs: HashMap<SubId, Subscription>,
+    index: SubscriptionIndex<SubId>,
+    /// Expiry times; an entry whose subscription is gone or was renewed is skipped.
+    expiries: BinaryHeap<Reverse<(Micros, SubId)>>,
+    seen: SeenCache,
+}
+
+impl LocalDelivery {
+    pub fn new(config: &LocalConfig) -> Self {
+        LocalDelivery {
+            subs: HashMap::new(),
+            index: SubscriptionIndex::new(),
+            expiries: BinaryHeap::new(),
+            seen: SeenCache::new(config.seen_capacity, config.seen_window),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.subs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.subs.is_empty()
+    }
+
+    pub fn get(&self, id: &SubId) -> Option<&Subscription> {
+        self.subs.get(id)
+    }
+
+    pub fn subscriptions(&self) -> impl Iterator<Item = &Subscription> {
+        self.subs.values()
+    }
+
+    /// Adds or replaces a subscription. One that has already expired is reported expired and
+    /// not kept.
+    pub fn subscribe(&mut self, now: Micros, sub: Subscription, out: &mut Outputs) {
+        self.expire(now, out);
+        if sub.expires.is_some_and(|at| at <= now) {
+            self.unsubscribe(&sub.id);
+            out.expired.push(sub.id);
+            return;
+        }
+        if let Some(at) = sub.expires {
+            self.expiries.push(Reverse((at, sub.id)));
+            out.timers.push((at, Timer::Expiry));
+        }
+        self.index.insert(sub.id, &sub.filter);
+        self.subs.insert(sub.id, sub);
+    }
+
+    /// Removes a subscription; returns it if it was there.
+    pub fn unsubscribe(&mut self, id: &SubId) -> Option<Subscription> {
+        self.index.remove(id);
+        self.subs.remove(id)
+    }
+
+    /// Removes and reports every subscription whose expiry is at or before `now`.
+    pub fn expire(&mut self, now: Micros, out: &mut Outputs) {
+        while let Some(&Reverse((at, id))) = self.expiries.peek() {
+            if at > now {
+                break;
+            }
+            self.expiries.pop();
+            if self
+                .subs
+                .get(&id)
+                .is_some_and(|sub| sub.expires == Some(at))
+            {
+                self.unsubscribe(&id);
+                out.expired.push(id);
+            }
+        }
+    }
+
+    /// Takes in a publication: the first time its id is seen, delivers it to every matching
+    /// subscription and returns true; a repeat delivers nothing and returns false.
+    pub fn receive(
+        &mut self,
+        now: Micros,
+        publication: &Arc<Publication>,
+        out: &mut Outputs,
+    ) -> bool {
+        if !self.seen.insert(now, &publication.id) {
+            return false;
+        }
+        self.expire(now, out);
+        if !self.subs.is_empty() {
+            out.matching_ops += 1;
+            for &sub in self.index.matches(&publication.event) {
+                out.deliveries.push(Delivery {
+                    sub,
+                    publication: Arc::clone(publication),
+                });
+            }
+        }
+        true
+    }
+
+    /// Whether a publication with this id was taken in already.
+    pub fn has_seen(&self, publication: &Publication) -> bool {
+        self.seen.contains(&publication.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{EventId, NodeId};
+    use sift_matcher::{Event, EventLimits, Filter};
+
+    const ME: NodeId = NodeId::from_bytes([1; 32]);
+
+    fn sub(seq: u64, filter: &str, expires: Option<Micros>) -> Subscription {
+        Subscription {
+            id: SubId { origin: ME, seq },
+            filter: Filter::parse(filter).unwrap(),
+            expires,
+        }
+    }
+
+    fn publication(seq: u64, json: &str) -> Arc<Publication> {
+        Arc::new(Publication {
+            id: EventId { origin: ME, seq },
+            published_at: 0,
+            event: Event::from_json(json, &EventLimits::default()).unwrap(),
+        })
+    }
+
+    fn delivered(out: &Outputs) -> Vec<u64> {
+        let mut seqs: Vec<u64> = out.deliveries.iter().map(|d| d.sub.seq).collect();
+        seqs.sort();
+        seqs
+    }
+
+    #[test]
+    fn matching_subscriptions_get_each_event_once() {
+        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut out = Outputs::default();
+        local.subscribe(0, sub(1, "price > 100", None), &mut out);
+        local.subscribe(0, sub(2, r#"symbol == "ACME""#, None), &mut out);
+        let p = publication(1, r#"{"price": 150, "symbol": "ACME"}"#);
+        assert!(local.receive(10, &p, &mut out));
+        assert_eq!(delivered(&out), vec![1, 2]);
+        out.clear();
+        assert!(!local.receive(11, &p, &mut out));
+        assert!(out.deliveries.is_empty());
+        assert!(local.receive(12, &publication(2, r#"{"price": 50}"#), &mut out));
+        assert!(out.deliveries.is_empty());
+    }
+
+    #[test]
+    fn a_subscription_stops_matching_at_its_expiry_and_is_reported_once() {
+        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut out = Outputs::default();
+        local.subscribe(0, sub(1, "x > 0", Some(100)), &mut out);
+        assert_eq!(out.timers, vec![(100, Timer::Expiry)]);
+        out.clear();
+        local.receive(99, &publication(1, r#"{"x": 1}"#), &mut out);
+        assert_eq!(delivered(&out), vec![1]);
+        out.clear();
+        // No timer has fired; the event at the expiry time must still not match.
+        local.receive(100, &publication(2, r#"{"x": 1}"#), &mut out);
+        assert!(out.deliveries.is_empty());
+        assert_eq!(out.expired.len(), 1);
+        out.clear();
+        local.expire(200, &mut out);
+        assert!(out.expired.is_empty() && local.is_empty());
+    }
+
+    #[test]
+    fn renewal_moves_the_expiry() {
+        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut out = Outputs::default();
+        local.subscribe(0, sub(1, "x > 0", Some(100)), &mut out);
+        local.subscribe(50, sub(1, "x > 0", Some(300)), &mut out);
+        out.clear();
+        local.expire(150, &mut out);
+        assert!(out.expired.is_empty() && local.len() == 1);
+        local.expire(300, &mut out);
+        assert_eq!(out.expired.len(), 1);
+    }
+
+    #[test]
+    fn unsubscribe_and_past_expiry() {
+        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut out = Outputs::default();
+        local.subscribe(10, sub(1, "x > 0", Some(5)), &mut out);
+        assert_eq!(out.expired.len(), 1);
+        assert!(local.is_empty());
+        local.subscribe(10, sub(2, "x > 0", None), &mut out);
+        assert!(local.unsubscribe(&SubId { origin: ME, seq: 2 }).is_some());
+        out.clear();
+        local.receive(20, &publication(1, r#"{"x": 1}"#), &mut out);
+        assert!(out.deliveries.is_empty());
+    }
+}

@@ -1,0 +1,409 @@
+//! Membership: who a node's overlay neighbours are, after HyParView (Leitão, Pereira and
+//! Rodrigues, DSN 2007).
+//!
+//! A node keeps a small *active view* (its neighbours: every dissemination strategy sends over
+//! these links) and a larger *passive view* (candidates to replace a neighbour that fails).
+//! Both are bounded by the configuration.
+//!
+//! - Joining: a node sends `Join` to a bootstrap peer, which takes it into its active view,
+//!   answers `Joined`, and sends a `ForwardJoin` on a random walk through each of its other
+//!   neighbours. The walk ends (and the last node links to the joiner) after `active_walk` hops
+//!   or at a node with at most one neighbour; at hop `passive_walk` the joiner also enters a
+//!   passive view. So a joiner gets about as many links as a node's view holds, spread through
+//!   the overlay rather than around the bootstrap peer.
+//! - Links are symmetric: a node that takes a peer in tells it (`Joined`, an accepted
+//!   `Neighbor`), and one that drops a peer to make room tells it (`Disconnect`). A lost message
+//!   leaves a link one-sided; the keepalive `Ping` repairs it (the receiver takes the link in if
+//!   it has room, or disconnects it).
+//! - Failure: the driver reports a peer it could not reach (`PeerDown`: a broken connection in
+//!   the daemon, a message to a crashed or cut-off node in the simulator). Each tick's keepalive
+//!   makes sure a silent neighbour is tried at least once per tick. A failed neighbour is
+//!   replaced from the passive view with a `Neighbor` request. The request is urgent (never
+//!   refused; the receiver drops a random neighbour to make room) when the node has fewer than
+//!   half its neighbours. HyParView asks urgently only with no neighbour at all, but then a few
+//!   nodes linked only to each other, each below its size, are refused by every full node they
+//!   ask and stay an island: the simulator found such islands of three nodes out of sixty.
+//! - Shuffling: every few ticks a node sends a sample of both views on a short random walk;
+//!   the node where it ends answers with a sample of its passive view, and both merge what they
+//!   got into their passive views, so the passive views keep meeting fresh, live nodes.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::id::NodeId;
+use crate::strategy::{Micros, Outputs, Timer};
+use crate::wire::Message;
+
+/// Most node ids a shuffle carries; longer lists from a peer are cut to this.
+pub const MAX_SHUFFLE: usize = 64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MembershipConfig {
+    /// Neighbours a node keeps: the overlay's degree.
+    pub active_size: usize,
+    /// Replacement candidates a node keeps.
+    pub passive_size: usize,
+    /// Hops of a join's random walk.
+    pub active_walk: u8,
+    /// The hop of a join's walk at which the joiner enters a passive view.
+    pub passive_walk: u8,
+    /// Time between keepalives and repairs.
+    pub tick: Micros,
+    /// Ticks between shuffles.
+    pub shuffle_every: u32,
+    /// Active and passive entries a shuffle carries.
+    pub shuffle_active: usize,
+    pub shuffle_passive: usize,
+}
+
+impl Default for MembershipConfig {
+    fn default() -> Self {
+        MembershipConfig {
+            active_size: 5,
+            passive_size: 30,
+            active_walk: 6,
+            passive_walk: 3,
+            tick: 1_000_000,
+            shuffle_every: 5,
+            shuffle_active: 3,
+            shuffle_passive: 4,
+        }
+    }
+}
+
+/// The membership messages; see the module notes for the protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MembershipMessage {
+    Join,
+    ForwardJoin {
+        joiner: NodeId,
+        ttl: u8,
+    },
+    /// The sender has taken the receiver into its active view.
+    Joined,
+    Neighbor {
+        urgent: bool,
+    },
+    NeighborReply {
+        accepted: bool,
+    },
+    Disconnect,
+    Shuffle {
+        origin: NodeId,
+        ttl: u8,
+        nodes: Vec<NodeId>,
+    },
+    ShuffleReply {
+        nodes: Vec<NodeId>,
+    },
+    Ping,
+}
+
+/// A change of the active view, for the strategy running over it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewChange {
+    Up(NodeId),
+    Down(NodeId),
+}
+
+#[derive(Debug)]
+pub struct Membership {
+    me: NodeId,
+    config: MembershipConfig,
+    bootstrap: Vec<NodeId>,
+    active: Vec<NodeId>,
+    passive: Vec<NodeId>,
+    /// The passive peer asked to become a neighbour, until it answers or a tick passes.
+    requesting: Option<NodeId>,
+    ticks: u32,
+}
+
+/// What a membership call needs besides its arguments: the RNG and where its effects go.
+#[derive(Debug)]
+pub struct Effects<'a> {
+    pub rng: &'a mut ChaCha8Rng,
+    pub out: &'a mut Outputs,
+    pub changes: &'a mut Vec<ViewChange>,
+}
+
+impl Effects<'_> {
+    fn send(&mut self, to: NodeId, msg: MembershipMessage) {
+        self.out.send(to, Message::Membership(msg));
+    }
+
+    fn pick<'v>(&mut self, nodes: &'v [NodeId]) -> Option<&'v NodeId> {
+        (!nodes.is_empty()).then(|| &nodes[self.rng.random_range(0..nodes.len())])
+    }
+}
+
+impl Membership {
+    pub fn new(me: NodeId, bootstrap: Vec<NodeId>, config: MembershipConfig) -> Self {
+        let bootstrap = bootstrap.into_iter().filter(|&b| b != me).collect();
+        Membership {
+            me,
+            config,
+            bootstrap,
+            active: Vec::new(),
+            passive: Vec::new(),
+            requesting: None,
+            ticks: 0,
+        }
+    }
+
+    pub fn active(&self) -> &[NodeId] {
+        &self.active
+    }
+
+    pub fn passive(&self) -> &[NodeId] {
+        &self.passive
+    }
+
+    pub fn start(&mut self, now: Micros, fx: &mut Effects<'_>) {
+        self.join(fx);
+        fx.out
+            .timers
+            .push((now + self.config.tick, Timer::Membership));
+    }
+
+    fn join(&mut self, fx: &mut Effects<'_>) {
+        if let Some(&contact) = fx.pick(&self.bootstrap) {
+            fx.send(contact, MembershipMessage::Join);
+        }
+    }
+
+    /// Keepalives, repair, and now and then a shuffle; asks for the next tick.
+    pub fn tick(&mut self, now: Micros, fx: &mut Effects<'_>) {
+        fx.out
+            .timers
+            .push((now + self.config.tick, Timer::Membership));
+        self.ticks = self.ticks.wrapping_add(1);
+        // An unanswered request is taken as lost.
+        self.requesting = None;
+        if self.active.is_empty() && self.passive.is_empty() {
+            self.join(fx);
+            return;
+        }
+        self.promote(fx);
+        for &peer in &self.active {
+            fx.send(peer, MembershipMessage::Ping);
+        }
+        if self.ticks.is_multiple_of(self.config.shuffle_every.max(1)) {
+            self.shuffle(fx);
+        }
+    }
+
+    pub fn on_message(&mut self, from: NodeId, msg: MembershipMessage, fx: &mut Effects<'_>) {
+        if from == self.me {
+            return;
+        }
+        match msg {
+            MembershipMessage::Join => {
+                self.add_active(from, fx);
+                fx.send(from, MembershipMessage::Joined);
+                let ttl = self.config.active_walk;
+                for &peer in self.active.iter().filter(|&&p| p != from) {
+                    fx.send(peer, MembershipMessage::ForwardJoin { joiner: from, ttl });
+                }
+            }
+            MembershipMessage::ForwardJoin { joiner, ttl } => {
+                self.forward_join(from, joiner, ttl, fx)
+            }
+            MembershipMessage::Joined => self.add_active(from, fx),
+            MembershipMessage::Neighbor { urgent } => {
+                let accepted = urgent || self.active.len() < self.config.active_size;
+                if accepted {
+                    self.add_active(from, fx);
+                }
+                fx.send(from, MembershipMessage::NeighborReply { accepted });
+            }
+            MembershipMessage::NeighborReply { accepted } => {
+                if self.requesting == Some(from) {
+                    self.requesting = None;
+                }
+                if accepted {
+                    self.add_active(from, fx);
+                }
+            }
+            MembershipMessage::Disconnect => {
+                if self.remove_active(from, fx) {
+                    self.add_passive(from, fx);
+                    self.promote(fx);
+                }
+            }
+            MembershipMessage::Shuffle { origin, ttl, nodes } => {
+                self.on_shuffle(from, origin, ttl, nodes, fx)
+            }
+            MembershipMessage::ShuffleReply { nodes } => self.integrate(&nodes, fx),
+            MembershipMessage::Ping => {
+                if !self.active.contains(&from) {
+                    if self.active.len() < self.config.active_size {
+                        self.add_active(from, fx);
+                    } else {
+                        fx.send(from, MembershipMessage::Disconnect);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A peer could not be reached: it leaves both views and a replacement is sought.
+    pub fn peer_down(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        self.remove_active(peer, fx);
+        self.passive.retain(|&p| p != peer);
+        if self.requesting == Some(peer) {
+            self.requesting = None;
+        }
+        self.promote(fx);
+    }
+
+    fn forward_join(&mut self, from: NodeId, joiner: NodeId, ttl: u8, fx: &mut Effects<'_>) {
+        if joiner == self.me {
+            return;
+        }
+        if ttl == 0 || self.active.len() <= 1 {
+            self.link_joiner(joiner, fx);
+            return;
+        }
+        if ttl == self.config.passive_walk {
+            self.add_passive(joiner, fx);
+        }
+        let candidates = self.active_except(from, joiner);
+        match fx.pick(&candidates) {
+            Some(&next) => fx.send(
+                next,
+                MembershipMessage::ForwardJoin {
+                    joiner,
+                    ttl: ttl - 1,
+                },
+            ),
+            None => self.link_joiner(joiner, fx),
+        }
+    }
+
+    /// The neighbours other than `a` and `b`: where a random walk may go next.
+    fn active_except(&self, a: NodeId, b: NodeId) -> Vec<NodeId> {
+        self.active
+            .iter()
+            .copied()
+            .filter(|&p| p != a && p != b)
+            .collect()
+    }
+
+    fn link_joiner(&mut self, joiner: NodeId, fx: &mut Effects<'_>) {
+        if !self.active.contains(&joiner) {
+            self.add_active(joiner, fx);
+            fx.send(joiner, MembershipMessage::Joined);
+        }
+    }
+
+    fn shuffle(&mut self, fx: &mut Effects<'_>) {
+        let Some(&target) = fx.pick(&self.active) else {
+            return;
+        };
+        let mut nodes = vec![self.me];
+        nodes.extend(sample(&self.active, self.config.shuffle_active, fx.rng));
+        nodes.extend(sample(&self.passive, self.config.shuffle_passive, fx.rng));
+        nodes.retain(|&n| n != target);
+        let ttl = self.config.passive_walk;
+        fx.send(
+            target,
+            MembershipMessage::Shuffle {
+                origin: self.me,
+                ttl,
+                nodes,
+            },
+        );
+    }
+
+    fn on_shuffle(
+        &mut self,
+        from: NodeId,
+        origin: NodeId,
+        ttl: u8,
+        mut nodes: Vec<NodeId>,
+        fx: &mut Effects<'_>,
+    ) {
+        nodes.truncate(MAX_SHUFFLE);
+        if ttl > 1 && self.active.len() > 1 {
+            let candidates = self.active_except(from, origin);
+            if let Some(&next) = fx.pick(&candidates) {
+                let ttl = ttl - 1;
+                fx.send(next, MembershipMessage::Shuffle { origin, ttl, nodes });
+                return;
+            }
+        }
+        if origin != self.me {
+            let reply = sample(&self.passive, nodes.len(), fx.rng);
+            fx.send(origin, MembershipMessage::ShuffleReply { nodes: reply });
+        }
+        self.integrate(&nodes, fx);
+    }
+
+    fn integrate(&mut self, nodes: &[NodeId], fx: &mut Effects<'_>) {
+        for &node in nodes.iter().take(MAX_SHUFFLE) {
+            self.add_passive(node, fx);
+        }
+    }
+
+    /// Asks a passive peer to become a neighbour if the active view has room.
+    fn promote(&mut self, fx: &mut Effects<'_>) {
+        if self.active.len() >= self.config.active_size || self.requesting.is_some() {
+            return;
+        }
+        if let Some(&candidate) = fx.pick(&self.passive) {
+            let urgent = self.active.len() < self.config.active_size.div_ceil(2);
+            fx.send(candidate, MembershipMessage::Neighbor { urgent });
+            self.requesting = Some(candidate);
+        }
+    }
+
+    fn add_active(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        if peer == self.me || self.active.contains(&peer) {
+            return;
+        }
+        if self.active.len() >= self.config.active_size.max(1) {
+            let victim = self.active[fx.rng.random_range(0..self.active.len())];
+            self.remove_active(victim, fx);
+            fx.send(victim, MembershipMessage::Disconnect);
+            self.add_passive(victim, fx);
+        }
+        self.passive.retain(|&p| p != peer);
+        self.active.push(peer);
+        fx.changes.push(ViewChange::Up(peer));
+    }
+
+    fn remove_active(&mut self, peer: NodeId, fx: &mut Effects<'_>) -> bool {
+        let Some(at) = self.active.iter().position(|&p| p == peer) else {
+            return false;
+        };
+        self.active.swap_remove(at);
+        fx.changes.push(ViewChange::Down(peer));
+        true
+    }
+
+    fn add_passive(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        if peer == self.me || self.active.contains(&peer) || self.passive.contains(&peer) {
+            return;
+        }
+        if self.passive.len() >= self.config.passive_size {
+            let victim = fx.rng.random_range(0..self.passive.len());
+            self.passive.swap_remove(victim);
+        }
+        if self.config.passive_size > 0 {
+            self.passive.push(peer);
+        }
+    }
+}
+
+/// Up to `n` distinct entries of `nodes`, chosen uniformly.
+fn sample(nodes: &[NodeId], n: usize, rng: &mut ChaCha8Rng) -> Vec<NodeId> {
+    let mut pool = nodes.to_vec();
+    let n = n.min(pool.len());
+    for i in 0..n {
+        let j = rng.random_range(i..pool.len());
+        pool.swap(i, j);
+    }
+    pool.truncate(n);
+    pool
+}

@@ -1,0 +1,193 @@
+//! The interface every strategy implements, and what flows through it.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use sift_matcher::{Event, Filter};
+
+use crate::flood::Flood;
+use crate::id::{EventId, NodeId, SubId};
+use crate::local::LocalConfig;
+use crate::membership::MembershipConfig;
+use crate::wire::Message;
+
+/// Time in microseconds, as the caller counts it: virtual in the simulator, since the Unix
+/// epoch in the daemon. Only differences matter to the protocols.
+pub type Micros = u64;
+
+/// A client's subscription, held at the node the client is attached to.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    pub id: SubId,
+    pub filter: Filter,
+    /// The subscription stops matching at this time; `None` lasts until unsubscribed.
+    pub expires: Option<Micros>,
+}
+
+/// A published event with its id and the time it was published at, which every delivery's
+/// latency is measured from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Publication {
+    pub id: EventId,
+    pub published_at: Micros,
+    pub event: Event,
+}
+
+/// Something that happened to a node, as its driver tells the strategy.
+#[derive(Debug)]
+pub enum Input {
+    /// The node came up: join the overlay through the bootstrap peers given at construction.
+    Start,
+    Subscribe(Subscription),
+    Unsubscribe(SubId),
+    /// A client published at this node; the driver assigned the id.
+    Publish(Arc<Publication>),
+    Message {
+        from: NodeId,
+        msg: Message,
+    },
+    /// A timer the strategy asked for came due.
+    Timer(Timer),
+    /// The connection to a peer failed or a message to it could not be delivered.
+    PeerDown(NodeId),
+}
+
+/// What a timer is for. A strategy may get a timer later than it asked, or more often than it
+/// asked (a driver may merge or repeat them); each handler checks its own deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Timer {
+    /// Membership upkeep: keepalives, view repair, shuffles.
+    Membership,
+    /// A local subscription's expiry.
+    Expiry,
+}
+
+/// A message for a peer.
+#[derive(Debug)]
+pub struct Send {
+    pub to: NodeId,
+    pub msg: Message,
+}
+
+/// A local subscription's callback is due with a publication.
+#[derive(Debug)]
+pub struct Delivery {
+    pub sub: SubId,
+    pub publication: Arc<Publication>,
+}
+
+/// Everything one input produced. The driver drains it after each call.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    pub sends: Vec<Send>,
+    pub deliveries: Vec<Delivery>,
+    /// Local subscriptions whose expiry passed, each reported once.
+    pub expired: Vec<SubId>,
+    /// Wake the strategy with the timer at (not before) the given time.
+    pub timers: Vec<(Micros, Timer)>,
+    /// Filter tables an event was matched against: each lookup of an event in a node's local
+    /// index or in one neighbour's filter set counts one.
+    pub matching_ops: u64,
+}
+
+impl Outputs {
+    pub fn send(&mut self, to: NodeId, msg: Message) {
+        self.sends.push(Send { to, msg });
+    }
+
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.deliveries.clear();
+        self.expired.clear();
+        self.timers.clear();
+        self.matching_ops = 0;
+    }
+}
+
+/// A protocol run by one node: a deterministic state machine over [`Input`]s.
+pub trait Strategy: fmt::Debug + std::marker::Send {
+    fn kind(&self) -> StrategyKind;
+
+    /// Handles one input at time `now`; `now` never decreases from one call to the next.
+    fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs);
+
+    /// The node's overlay neighbours.
+    fn neighbours(&self) -> &[NodeId];
+
+    /// Entries of routing state the node keeps (filters per neighbour, tree links, ...), the
+    /// figure `sift compare` reports as routing state.
+    fn routing_entries(&self) -> usize;
+}
+
+/// The strategies sift implements, by the names `--strategy` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrategyKind {
+    /// Every event to every node; matched where the subscribers are.
+    Flood,
+}
+
+impl StrategyKind {
+    pub const ALL: [StrategyKind; 1] = [StrategyKind::Flood];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyKind::Flood => "flood",
+        }
+    }
+}
+
+impl fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for StrategyKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        StrategyKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = StrategyKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown strategy `{name}`; known: {}", known.join(", "))
+            })
+    }
+}
+
+/// The parameters of every strategy, with defaults suited to a few thousand nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrategyConfig {
+    pub membership: MembershipConfig,
+    pub local: LocalConfig,
+    /// Hops an event travels at most when flooded.
+    pub flood_ttl: u8,
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        StrategyConfig {
+            membership: MembershipConfig::default(),
+            local: LocalConfig::default(),
+            flood_ttl: 32,
+        }
+    }
+}
+
+/// Builds the strategy `kind` for node `me`, joining through `bootstrap` when started.
+pub fn build(
+    kind: StrategyKind,
+    me: NodeId,
+    bootstrap: Vec<NodeId>,
+    rng: ChaCha8Rng,
+    config: &StrategyConfig,
+) -> Box<dyn Strategy> {
+    match kind {
+        StrategyKind::Flood => Box::new(Flood::new(me, bootstrap, rng, config)),
+    }
+}

@@ -1,0 +1,231 @@
+//! The wire: one versioned message enum, CBOR-encoded.
+//!
+//! A frame is a two-byte big-endian version followed by the CBOR encoding of one [`Message`].
+//! The decoder refuses a frame longer than its limit before reading any of it (the transport
+//! reads the length prefix first and never allocates more than the limit), refuses an unknown
+//! version by number, and decodes events under the event limits, so no peer can make a node
+//! allocate beyond what the limits allow or panic.
+
+use std::io;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sift_matcher::{EventError, EventLimits, event::take_scoped_error};
+
+use crate::membership::MembershipMessage;
+use crate::strategy::Publication;
+
+/// The version this build speaks.
+pub const VERSION: u16 = 1;
+
+/// Longest frame accepted by default: an event at the default event limit plus headers.
+pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// Everything peers send each other.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    Membership(MembershipMessage),
+    /// A flooded event with its remaining hops.
+    Flood {
+        publication: Arc<Publication>,
+        ttl: u8,
+    },
+}
+
+impl Message {
+    /// Whether the message carries an event (as opposed to membership or routing control).
+    pub fn carries_event(&self) -> bool {
+        matches!(self, Message::Flood { .. })
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DecodeError {
+    #[error("frame of {len} bytes exceeds the limit of {max}")]
+    Oversize { len: usize, max: usize },
+    #[error("frame of {0} bytes is too short to hold a version")]
+    Truncated(usize),
+    #[error("wire version {found} is not supported (this node speaks version {VERSION})")]
+    UnknownVersion { found: u16 },
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    #[error("event in message: {0}")]
+    Event(EventError),
+    #[error("{0} trailing bytes after the message")]
+    Trailing(usize),
+}
+
+/// The encoding of `msg` as a frame.
+pub fn encode(msg: &Message) -> Vec<u8> {
+    let mut frame = VERSION.to_be_bytes().to_vec();
+    // Writing into memory cannot fail and every message is representable.
+    ciborium::ser::into_writer(msg, &mut frame).expect("CBOR encoding into memory");
+    frame
+}
+
+/// The length [`encode`] would produce, without building the frame.
+pub fn encoded_len(msg: &Message) -> usize {
+    let mut counter = ByteCounter(0);
+    ciborium::ser::into_writer(msg, &mut counter).expect("CBOR encoding into a counter");
+    2 + counter.0
+}
+
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Decodes one frame of at most `max_frame` bytes; events inside are held to `limits`.
+pub fn decode(
+    frame: &[u8],
+    max_frame: usize,
+    limits: &EventLimits,
+) -> Result<Message, DecodeError> {
+    if frame.len() > max_frame {
+        return Err(DecodeError::Oversize {
+            len: frame.len(),
+            max: max_frame,
+        });
+    }
+    let Some((version, mut body)) = frame.split_first_chunk::<2>() else {
+        return Err(DecodeError::Truncated(frame.len()));
+    };
+    let found = u16::from_be_bytes(*version);
+    if found != VERSION {
+        return Err(DecodeError::UnknownVersion { found });
+    }
+    let msg = limits
+        .scope(|| ciborium::de::from_reader::<Message, _>(&mut body))
+        .map_err(|error| match take_scoped_error() {
+            Some(event_error) => DecodeError::Event(event_error),
+            None => DecodeError::Malformed(error.to_string()),
+        })?;
+    if !body.is_empty() {
+        return Err(DecodeError::Trailing(body.len()));
+    }
+    Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{EventId, NodeId};
+    use sift_matcher::Event;
+
+    fn flood() -> Message {
+        let event = Event::from_json(
+            r#"{"symbol": "ACME", "price": 101.5, "tags": ["a", "b"], "book": {"bid": 3}}"#,
+            &EventLimits::default(),
+        )
+        .unwrap();
+        Message::Flood {
+            publication: Arc::new(Publication {
+                id: EventId {
+                    origin: NodeId::from_bytes([9; 32]),
+                    seq: 42,
+                },
+                published_at: 1_234_567,
+                event,
+            }),
+            ttl: 7,
+        }
+    }
+
+    fn membership() -> Message {
+        Message::Membership(MembershipMessage::Shuffle {
+            origin: NodeId::from_bytes([3; 32]),
+            ttl: 2,
+            nodes: vec![NodeId::from_bytes([4; 32]), NodeId::from_bytes([5; 32])],
+        })
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        for msg in [
+            flood(),
+            membership(),
+            Message::Membership(MembershipMessage::Ping),
+        ] {
+            let frame = encode(&msg);
+            assert_eq!(frame.len(), encoded_len(&msg));
+            let back = decode(&frame, DEFAULT_MAX_FRAME, &EventLimits::default()).unwrap();
+            assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn bad_frames_are_refused_with_the_reason() {
+        let limits = EventLimits::default();
+        let frame = encode(&flood());
+        assert_eq!(
+            decode(&frame, 10, &limits),
+            Err(DecodeError::Oversize {
+                len: frame.len(),
+                max: 10
+            })
+        );
+        assert_eq!(decode(&[1], 100, &limits), Err(DecodeError::Truncated(1)));
+        let mut future = frame.clone();
+        future[..2].copy_from_slice(&2u16.to_be_bytes());
+        assert_eq!(
+            decode(&future, DEFAULT_MAX_FRAME, &limits),
+            Err(DecodeError::UnknownVersion { found: 2 })
+        );
+        let mut trailing = frame.clone();
+        trailing.push(0);
+        assert_eq!(
+            decode(&trailing, DEFAULT_MAX_FRAME, &limits),
+            Err(DecodeError::Trailing(1))
+        );
+        for cut in 2..frame.len() {
+            assert!(decode(&frame[..cut], DEFAULT_MAX_FRAME, &limits).is_err());
+        }
+    }
+
+    #[test]
+    fn events_inside_are_held_to_the_limits() {
+        let frame = encode(&flood());
+        let tight = EventLimits {
+            max_attributes: 1,
+            ..EventLimits::default()
+        };
+        assert!(matches!(
+            decode(&frame, DEFAULT_MAX_FRAME, &tight),
+            Err(DecodeError::Event(_))
+        ));
+    }
+
+    #[test]
+    fn a_wrong_key_length_is_malformed() {
+        let mut frame = VERSION.to_be_bytes().to_vec();
+        let bogus = ciborium::Value::Map(vec![(
+            ciborium::Value::Text("Membership".into()),
+            ciborium::Value::Map(vec![(
+                ciborium::Value::Text("ForwardJoin".into()),
+                ciborium::Value::Map(vec![
+                    (
+                        ciborium::Value::Text("joiner".into()),
+                        ciborium::Value::Bytes(vec![1, 2, 3]),
+                    ),
+                    (
+                        ciborium::Value::Text("ttl".into()),
+                        ciborium::Value::Integer(1.into()),
+                    ),
+                ]),
+            )]),
+        )]);
+        ciborium::ser::into_writer(&bogus, &mut frame).unwrap();
+        assert!(matches!(
+            decode(&frame, DEFAULT_MAX_FRAME, &EventLimits::default()),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,177 @@
+//! The ground truth of a run and the check of its deliveries against it.
+//!
+//! Correct, per spec/trace-format.md: a subscription installed at least a settle period before
+//! an event was published, and still active a settle period after, gets the event exactly once
+//! if its filter matches and never if not. Near a subscribe or an expiry either outcome is
+//! allowed, but never twice.
+
+use std::collections::HashMap;
+
+use sift_core::Micros;
+use sift_matcher::{Event, Filter, SubscriptionIndex};
+
+#[derive(Debug)]
+struct SubTruth {
+    filter: Filter,
+    installed: Micros,
+    /// When it stops being active (its expiry), if ever.
+    ends: Option<Micros>,
+}
+
+impl SubTruth {
+    fn active_at(&self, t: Micros) -> bool {
+        self.installed <= t && self.ends.is_none_or(|end| t < end)
+    }
+
+    /// Whether exact delivery of an event published at `t` is owed.
+    fn settled_around(&self, t: Micros, settle: Micros) -> bool {
+        self.installed + settle <= t && self.ends.is_none_or(|end| t + settle <= end)
+    }
+
+    /// Whether delivering an event published at `t` can be right: the subscription was active
+    /// then, or was about to be or had just stopped being.
+    fn may_receive_at(&self, t: Micros, settle: Micros) -> bool {
+        self.installed <= t + settle && self.ends.is_none_or(|end| t < end + settle)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub(crate) expected: u64,
+    pub(crate) owed: u64,
+    pub(crate) deliveries: u64,
+    pub(crate) missing: u64,
+    pub(crate) duplicates: u64,
+    pub(crate) spurious: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Checker {
+    settle: Micros,
+    subs: HashMap<u32, SubTruth>,
+    index: SubscriptionIndex<u32>,
+    /// Per event: its publication time, and the subscriptions owed it.
+    events: HashMap<u32, (Micros, Event, Vec<u32>)>,
+    /// Deliveries per (event, subscription).
+    delivered: HashMap<(u32, u32), u32>,
+    tally: Tally,
+    pub(crate) latencies: Vec<Micros>,
+}
+
+impl Checker {
+    pub(crate) fn new(settle: Micros) -> Self {
+        Checker {
+            settle,
+            subs: HashMap::new(),
+            index: SubscriptionIndex::new(),
+            events: HashMap::new(),
+            delivered: HashMap::new(),
+            tally: Tally::default(),
+            latencies: Vec::new(),
+        }
+    }
+
+    pub(crate) fn subscribe(
+        &mut self,
+        sub: u32,
+        filter: &Filter,
+        at: Micros,
+        ends: Option<Micros>,
+    ) {
+        self.index.insert(sub, filter);
+        self.subs.insert(
+            sub,
+            SubTruth {
+                filter: filter.clone(),
+                installed: at,
+                ends,
+            },
+        );
+    }
+
+    /// Records the ground truth for an event published at `at`: every subscription active
+    /// then whose filter matches.
+    pub(crate) fn publish(&mut self, event_id: u32, event: &Event, at: Micros) {
+        let mut owed = Vec::new();
+        for &sub in self.index.matches(event) {
+            let truth = &self.subs[&sub];
+            if truth.active_at(at) {
+                self.tally.expected += 1;
+                if truth.settled_around(at, self.settle) {
+                    owed.push(sub);
+                }
+            }
+        }
+        self.tally.owed += owed.len() as u64;
+        self.events.insert(event_id, (at, event.clone(), owed));
+    }
+
+    pub(crate) fn deliver(&mut self, event_id: u32, sub: u32, latency: Micros) {
+        self.tally.deliveries += 1;
+        self.latencies.push(latency);
+        let count = self.delivered.entry((event_id, sub)).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            self.tally.duplicates += 1;
+            return;
+        }
+        let right = match (self.events.get(&event_id), self.subs.get(&sub)) {
+            (Some((at, event, _)), Some(truth)) => {
+                truth.filter.matches(event) && truth.may_receive_at(*at, self.settle)
+            }
+            _ => false,
+        };
+        if !right {
+            self.tally.spurious += 1;
+        }
+    }
+
+    /// The totals, counting as missing every owed delivery that did not happen.
+    pub(crate) fn finish(mut self) -> (Tally, Vec<Micros>) {
+        let delivered = &self.delivered;
+        self.tally.missing = self
+            .events
+            .iter()
+            .flat_map(|(&event, (_, _, owed))| owed.iter().map(move |&sub| (event, sub)))
+            .filter(|pair| !delivered.contains_key(pair))
+            .count() as u64;
+        (self.tally, self.latencies)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sift_matcher::EventLimits;
+
+    fn event(json: &str) -> Event {
+        Event::from_json(json, &EventLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn owed_missing_duplicate_and_spurious_deliveries_are_told_apart() {
+        let mut checker = Checker::new(100);
+        let f = |text: &str| Filter::parse(text).unwrap();
+        checker.subscribe(1, &f("x > 0"), 0, None);
+        checker.subscribe(2, &f("x > 0"), 950, None); // within a settle period of event 0
+        checker.subscribe(3, &f("x < 0"), 0, None);
+        checker.subscribe(4, &f("x > 0"), 0, Some(500)); // expired before event 0
+        checker.publish(0, &event(r#"{"x": 1}"#), 1_000);
+        checker.publish(1, &event(r#"{"x": 2}"#), 2_000);
+        checker.deliver(0, 1, 10);
+        checker.deliver(0, 1, 12); // duplicate
+        checker.deliver(0, 2, 10); // allowed either way
+        checker.deliver(0, 3, 10); // filter does not match
+        checker.deliver(0, 4, 10); // long expired
+        checker.deliver(1, 2, 10);
+        let (tally, latencies) = checker.finish();
+        assert_eq!(tally.expected, 2 + 2);
+        assert_eq!(tally.owed, 1 + 2);
+        assert_eq!(tally.deliveries, 6);
+        assert_eq!(tally.duplicates, 1);
+        assert_eq!(tally.spurious, 2);
+        // Event 1 owed to subscription 1, which never got it.
+        assert_eq!(tally.missing, 1);
+        assert_eq!(latencies.len(), 6);
+    }
+}

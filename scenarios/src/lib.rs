@@ -1,0 +1,17 @@
+//! sift's deterministic simulator: thousands of nodes running the core's strategies on one
+//! thread, over a modelled network, on a virtual clock, reproducible byte for byte from a seed.
+//!
+//! A run is described by a [`Scenario`]; [`run`] plays it and returns the [`Summary`] of
+//! spec/trace-format.md, writing the trace as it goes when asked.
+
+mod check;
+mod network;
+mod plan;
+mod scenario;
+mod sim;
+mod summary;
+mod trace;
+
+pub use scenario::{Scenario, ScenarioError, WorkloadKind};
+pub use sim::{Progress, RunError, run};
+pub use summary::{Latency, Load, Summary};

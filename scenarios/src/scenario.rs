@@ -1,0 +1,189 @@
+//! What a run does: the scenario, read from a TOML file and overridden by flags.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sift_core::StrategyKind;
+
+/// Which workload generator the subscriptions and events come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadKind {
+    /// Integer ranges on `a0..a19`, the matching literature's standard (see
+    /// `sift_matcher::workload`); about one subscription in a thousand matches an event.
+    Interval,
+    /// Stock ticks and traders' alerts: Zipf-popular symbols, ranges, in-lists, prefixes,
+    /// negations, regexes.
+    Market,
+}
+
+impl FromStr for WorkloadKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "interval" => Ok(WorkloadKind::Interval),
+            "market" => Ok(WorkloadKind::Market),
+            _ => Err(format!(
+                "unknown workload `{name}`; known: interval, market"
+            )),
+        }
+    }
+}
+
+/// Every parameter of a run. Times are in milliseconds, as scenario files write them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    pub strategy: StrategyKind,
+    pub nodes: usize,
+    pub subs: usize,
+    pub events: usize,
+    pub seed: u64,
+    pub workload: WorkloadKind,
+    /// Neighbours per node (the membership's active view).
+    pub degree: usize,
+    /// One-way latency of a message, drawn uniformly from `[min, max]` for each message.
+    pub latency_ms: [f64; 2],
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// How long the overlay is given to settle after a change before exact delivery is owed.
+    pub settle_ms: u64,
+    /// Subscriptions expire this long after they are made; none expire when absent.
+    pub ttl_s: Option<f64>,
+    /// Time between two nodes starting.
+    pub join_interval_ms: f64,
+    /// Time between two publications (spread over the nodes).
+    pub publish_interval_ms: f64,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            strategy: StrategyKind::Flood,
+            nodes: 100,
+            subs: 1_000,
+            events: 1_000,
+            seed: 1,
+            workload: WorkloadKind::Interval,
+            degree: 5,
+            latency_ms: [5.0, 50.0],
+            loss: 0.0,
+            settle_ms: 5_000,
+            ttl_s: None,
+            join_interval_ms: 2.0,
+            publish_interval_ms: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("scenario file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid scenario: {0}")]
+    Invalid(String),
+}
+
+impl Scenario {
+    /// Reads a scenario file; keys it leaves out keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|error| ScenarioError::Parse {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        })
+    }
+
+    /// Checks the parameters, naming the one that is off and what it must be.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let invalid = |message: String| Err(ScenarioError::Invalid(message));
+        let [low, high] = self.latency_ms;
+        if self.nodes == 0 || self.nodes > 1_000_000 {
+            return invalid(format!(
+                "nodes must be between 1 and 1000000, not {}",
+                self.nodes
+            ));
+        }
+        if self.degree == 0 || self.degree > 64 {
+            return invalid(format!(
+                "degree must be between 1 and 64, not {}",
+                self.degree
+            ));
+        }
+        if !(low.is_finite() && high.is_finite() && 0.0 <= low && low <= high) {
+            return invalid(format!(
+                "latency must be a range A..B of milliseconds with 0 <= A <= B, not {low}..{high}"
+            ));
+        }
+        if !(0.0..1.0).contains(&self.loss) {
+            return invalid(format!(
+                "loss must be a probability in [0, 1), not {}",
+                self.loss
+            ));
+        }
+        if let Some(ttl) = self.ttl_s
+            && !(ttl.is_finite() && ttl > 0.0)
+        {
+            return invalid(format!(
+                "ttl must be a positive number of seconds, not {ttl}"
+            ));
+        }
+        for (name, value) in [
+            ("join interval", self.join_interval_ms),
+            ("publish interval", self.publish_interval_ms),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return invalid(format!(
+                    "{name} must be a non-negative number of milliseconds, not {value}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the strategy promises exact delivery on this scenario's network: flooding
+    /// does when no message is lost.
+    pub fn promises_exact_delivery(&self) -> bool {
+        self.loss == 0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_only_what_it_names() {
+        let scenario: Scenario =
+            toml::from_str("nodes = 50\nlatency_ms = [1, 2]\nstrategy = \"flood\"").unwrap();
+        assert_eq!(scenario.nodes, 50);
+        assert_eq!(scenario.latency_ms, [1.0, 2.0]);
+        assert_eq!(scenario.subs, Scenario::default().subs);
+        assert!(toml::from_str::<Scenario>("nodez = 5").is_err());
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let bad = Scenario {
+            loss: 1.5,
+            ..Scenario::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("loss"));
+        let bad = Scenario {
+            latency_ms: [5.0, 1.0],
+            ..Scenario::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("latency"));
+        assert!(Scenario::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,397 @@
+//! The discrete-event simulator: a virtual clock, one queue of timed inputs, and the nodes'
+//! state machines, run on one thread.
+//!
+//! Each step takes the earliest entry — a planned client action or an input for a node — sets
+//! the clock to its time and hands it to the node's strategy; the outputs become new entries
+//! (messages after a drawn latency, timers at their time) and records of the trace. Ties are
+//! broken by insertion order, every random draw comes from RNGs seeded by the scenario, and
+//! nothing depends on a hash map's iteration order, so a seed reproduces a run byte for byte.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use sift_core::strategy::build;
+use sift_core::wire::encoded_len;
+use sift_core::{
+    EventId, Input, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, SubId,
+    Subscription,
+};
+
+use crate::check::Checker;
+use crate::network::Network;
+use crate::plan::{Action, Plan, plan};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::summary::{Latency, Load, Summary};
+use crate::trace::Trace;
+
+/// Told how far the run has got, now and then.
+pub trait Progress {
+    fn advance(&mut self, now: Micros, end: Micros);
+}
+
+impl<F: FnMut(Micros, Micros)> Progress for F {
+    fn advance(&mut self, now: Micros, end: Micros) {
+        self(now, end)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("writing the trace: {0}")]
+    Trace(#[from] io::Error),
+}
+
+/// Plays `scenario`, writing its trace to `trace` if given, and returns its summary.
+pub fn run(
+    scenario: &Scenario,
+    trace: Option<Box<dyn Write>>,
+    progress: &mut dyn Progress,
+) -> Result<Summary, RunError> {
+    scenario.validate()?;
+    let mut seeds = ChaCha8Rng::seed_from_u64(scenario.seed);
+    let mut plan_rng = ChaCha8Rng::seed_from_u64(seeds.random());
+    let network = Network::new(
+        scenario.latency_ms,
+        scenario.loss,
+        ChaCha8Rng::seed_from_u64(seeds.random()),
+    );
+    let ids: Vec<NodeId> = (0..scenario.nodes)
+        .map(|_| NodeId::random(&mut seeds))
+        .collect();
+    let plan = plan(scenario, &mut plan_rng);
+    let mut config = StrategyConfig::default();
+    config.membership.active_size = scenario.degree;
+    let mut sim = Sim {
+        now: 0,
+        seq: 0,
+        queue: BinaryHeap::new(),
+        nodes: (0..scenario.nodes).map(|_| None).collect(),
+        received: vec![0; scenario.nodes],
+        index_of: ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i as u32))
+            .collect(),
+        ids,
+        seeds,
+        config,
+        network,
+        checker: Checker::new(scenario.settle_ms * 1_000),
+        trace: Trace::new(trace),
+        stats: Stats::default(),
+        out: Outputs::default(),
+    };
+    let end = plan.end;
+    sim.play(scenario, plan, progress);
+    progress.advance(end, end);
+    let summary = sim.summarize(scenario, end);
+    let mut trace = sim.trace;
+    if trace.is_on() {
+        let fields = serde_json::to_value(&summary).expect("a summary serializes");
+        trace.record(end, None, "summary", fields);
+    }
+    trace.finish()?;
+    Ok(summary)
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    messages: u64,
+    bytes: u64,
+    event_messages: u64,
+    lost: u64,
+    matching_ops: u64,
+}
+
+/// An input due at a node.
+#[derive(Debug)]
+struct Due {
+    at: Micros,
+    seq: u64,
+    node: u32,
+    input: Input,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Due {}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+struct Sim {
+    now: Micros,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Due>>,
+    /// `None` until the node starts.
+    nodes: Vec<Option<Box<dyn Strategy>>>,
+    /// Messages each node handled.
+    received: Vec<u64>,
+    ids: Vec<NodeId>,
+    index_of: HashMap<NodeId, u32>,
+    /// Seeds the nodes' RNGs as they start.
+    seeds: ChaCha8Rng,
+    config: StrategyConfig,
+    network: Network,
+    checker: Checker,
+    trace: Trace,
+    stats: Stats,
+    out: Outputs,
+}
+
+/// Steps between two progress reports.
+const PROGRESS_EVERY: u64 = 1 << 14;
+
+impl Sim {
+    fn play(&mut self, scenario: &Scenario, plan: Plan, progress: &mut dyn Progress) {
+        let Plan {
+            actions,
+            subs,
+            events,
+            end,
+        } = plan;
+        let mut actions = actions.into_iter().peekable();
+        let mut steps = 0u64;
+        loop {
+            let action_at = actions.peek().map(|&(at, _)| at);
+            let input_at = self.queue.peek().map(|Reverse(due)| due.at);
+            let take_action = match (action_at, input_at) {
+                (Some(a), Some(i)) => a <= i,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let at = if take_action { action_at } else { input_at }.expect("one is due");
+            if at > end {
+                break;
+            }
+            self.now = at;
+            if take_action {
+                let (_, action) = actions.next().expect("peeked");
+                match action {
+                    Action::Start { node, bootstrap } => self.start(scenario, node, &bootstrap),
+                    Action::Subscribe { sub } => {
+                        let planned = &subs[sub as usize];
+                        self.checker
+                            .subscribe(sub, &planned.filter, planned.at, planned.expires);
+                        self.trace.record(
+                            self.now,
+                            Some(planned.node),
+                            "subscribe",
+                            json!({ "sub": sub, "filter": planned.text, "expires": planned.expires }),
+                        );
+                        let subscription = Subscription {
+                            id: SubId {
+                                origin: self.ids[planned.node as usize],
+                                seq: u64::from(sub),
+                            },
+                            filter: planned.filter.clone(),
+                            expires: planned.expires,
+                        };
+                        self.dispatch(planned.node, Input::Subscribe(subscription));
+                    }
+                    Action::Publish { event, node } => {
+                        let publication = Arc::new(Publication {
+                            id: EventId {
+                                origin: self.ids[node as usize],
+                                seq: u64::from(event),
+                            },
+                            published_at: self.now,
+                            event: events[event as usize].clone(),
+                        });
+                        self.checker.publish(event, &publication.event, self.now);
+                        self.trace.record(
+                            self.now,
+                            Some(node),
+                            "publish",
+                            json!({ "event_id": event, "event": publication.event }),
+                        );
+                        self.dispatch(node, Input::Publish(publication));
+                    }
+                }
+            } else {
+                let Reverse(due) = self.queue.pop().expect("peeked");
+                if matches!(due.input, Input::Message { .. }) {
+                    self.received[due.node as usize] += 1;
+                }
+                self.dispatch(due.node, due.input);
+            }
+            steps += 1;
+            if steps.is_multiple_of(PROGRESS_EVERY) {
+                progress.advance(self.now, end);
+            }
+        }
+    }
+
+    fn start(&mut self, scenario: &Scenario, node: u32, bootstrap: &[u32]) {
+        let rng = ChaCha8Rng::seed_from_u64(self.seeds.random());
+        let bootstrap = bootstrap.iter().map(|&b| self.ids[b as usize]).collect();
+        let strategy = build(
+            scenario.strategy,
+            self.ids[node as usize],
+            bootstrap,
+            rng,
+            &self.config,
+        );
+        self.nodes[node as usize] = Some(strategy);
+        self.dispatch(node, Input::Start);
+    }
+
+    fn schedule(&mut self, at: Micros, node: u32, input: Input) {
+        self.seq += 1;
+        self.queue.push(Reverse(Due {
+            at,
+            seq: self.seq,
+            node,
+            input,
+        }));
+    }
+
+    /// Hands `input` to `node` (dropped if the node is not running) and plays out what it
+    /// produced.
+    fn dispatch(&mut self, node: u32, input: Input) {
+        let Some(strategy) = self.nodes[node as usize].as_mut() else {
+            return;
+        };
+        let mut out = std::mem::take(&mut self.out);
+        strategy.handle(self.now, input, &mut out);
+        self.stats.matching_ops += out.matching_ops;
+        let from = self.ids[node as usize];
+        for send in out.sends.drain(..) {
+            self.stats.messages += 1;
+            self.stats.bytes += encoded_len(&send.msg) as u64;
+            if send.msg.carries_event() {
+                self.stats.event_messages += 1;
+            }
+            let Some(&to) = self.index_of.get(&send.to) else {
+                continue;
+            };
+            if self.nodes[to as usize].is_none() {
+                let notice = self.now + self.network.failure_notice();
+                self.schedule(notice, node, Input::PeerDown(send.to));
+            } else if self.network.lost() {
+                self.stats.lost += 1;
+            } else {
+                let at = self.now + self.network.latency();
+                self.schedule(
+                    at,
+                    to,
+                    Input::Message {
+                        from,
+                        msg: send.msg,
+                    },
+                );
+            }
+        }
+        // The order a strategy lists deliveries in may follow an index's internals; the trace
+        // must not.
+        out.deliveries
+            .sort_by_key(|d| (d.sub.seq, d.publication.id.seq));
+        for delivery in out.deliveries.drain(..) {
+            let (sub, event) = (delivery.sub.seq as u32, delivery.publication.id.seq as u32);
+            let latency = self.now - delivery.publication.published_at;
+            self.checker.deliver(event, sub, latency);
+            self.trace.record(
+                self.now,
+                Some(node),
+                "deliver",
+                json!({ "sub": sub, "event_id": event, "latency_us": latency }),
+            );
+        }
+        out.expired.sort();
+        for sub in out.expired.drain(..) {
+            self.trace
+                .record(self.now, Some(node), "expire", json!({ "sub": sub.seq }));
+        }
+        for (at, timer) in out.timers.drain(..) {
+            self.schedule(at.max(self.now), node, Input::Timer(timer));
+        }
+        out.clear();
+        self.out = out;
+    }
+
+    /// Connected components of the running nodes' neighbour graph, links taken both ways.
+    fn components(&self) -> usize {
+        let mut parent: Vec<u32> = (0..self.nodes.len() as u32).collect();
+        fn root(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                parent[x as usize] = parent[parent[x as usize] as usize];
+                x = parent[x as usize];
+            }
+            x
+        }
+        for (node, strategy) in self.nodes.iter().enumerate() {
+            let Some(strategy) = strategy else { continue };
+            for peer in strategy.neighbours() {
+                if let Some(&peer) = self.index_of.get(peer) {
+                    let (a, b) = (root(&mut parent, node as u32), root(&mut parent, peer));
+                    parent[a as usize] = b;
+                }
+            }
+        }
+        let running: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&n| self.nodes[n as usize].is_some())
+            .collect();
+        let mut roots: Vec<u32> = running.iter().map(|&n| root(&mut parent, n)).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        roots.len()
+    }
+
+    fn summarize(&mut self, scenario: &Scenario, end: Micros) -> Summary {
+        let checker = std::mem::replace(&mut self.checker, Checker::new(0));
+        let (tally, latencies) = checker.finish();
+        let events = scenario.events.max(1) as f64;
+        let running = || self.nodes.iter().flatten();
+        Summary {
+            strategy: scenario.strategy.to_string(),
+            seed: scenario.seed,
+            nodes: scenario.nodes,
+            subscriptions: scenario.subs,
+            events: scenario.events,
+            expected_deliveries: tally.expected,
+            owed_deliveries: tally.owed,
+            deliveries: tally.deliveries,
+            missing: tally.missing,
+            duplicates: tally.duplicates,
+            spurious: tally.spurious,
+            delivered_fraction: if tally.owed == 0 {
+                1.0
+            } else {
+                (tally.owed - tally.missing) as f64 / tally.owed as f64
+            },
+            messages: self.stats.messages,
+            bytes: self.stats.bytes,
+            messages_per_event: self.stats.messages as f64 / events,
+            event_messages_per_event: self.stats.event_messages as f64 / events,
+            lost_messages: self.stats.lost,
+            latency_us: Latency::of(latencies),
+            node_load: Load::of(self.received.iter().copied()),
+            matching_ops: self.stats.matching_ops,
+            routing_entries: Load::of(running().map(|s| s.routing_entries() as u64)),
+            degree: Load::of(running().map(|s| s.neighbours().len() as u64)),
+            overlay_components: self.components(),
+            virtual_seconds: end as f64 / 1e6,
+        }
+    }
+}

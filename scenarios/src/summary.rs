@@ -1,0 +1,200 @@
+//! The summary of a run: the last record of its trace and the output of `sift sim`.
+
+use std::fmt;
+
+use serde::Serialize;
+use sift_core::Micros;
+
+/// Totals of one run, with the keys spec/trace-format.md names and the strategy's extras.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub strategy: String,
+    pub seed: u64,
+    pub nodes: usize,
+    pub subscriptions: usize,
+    pub events: usize,
+    /// Matching subscriptions active at each publication, summed over the events.
+    pub expected_deliveries: u64,
+    /// Of those, the ones owed exactly (settled on both sides of the publication).
+    pub owed_deliveries: u64,
+    pub deliveries: u64,
+    pub missing: u64,
+    pub duplicates: u64,
+    pub spurious: u64,
+    /// Owed deliveries that happened, as a fraction of those owed (1 when none were owed).
+    pub delivered_fraction: f64,
+    /// Messages sent between peers, all kinds.
+    pub messages: u64,
+    /// Their encoded size in bytes.
+    pub bytes: u64,
+    /// Messages of all kinds per published event.
+    pub messages_per_event: f64,
+    /// Messages that carried an event, per published event.
+    pub event_messages_per_event: f64,
+    /// Messages lost by the network model.
+    pub lost_messages: u64,
+    pub latency_us: Latency,
+    /// Messages handled per node.
+    pub node_load: Load,
+    pub matching_ops: u64,
+    /// Routing entries per node at the end of the run.
+    pub routing_entries: Load,
+    /// Neighbours per node at the end of the run.
+    pub degree: Load,
+    /// Connected parts of the overlay at the end of the run (links taken both ways); 1 when
+    /// every running node can reach every other.
+    pub overlay_components: usize,
+    /// Virtual time the run covered, in seconds.
+    pub virtual_seconds: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub p50: Micros,
+    pub p99: Micros,
+    pub max: Micros,
+}
+
+impl Latency {
+    pub(crate) fn of(mut samples: Vec<Micros>) -> Latency {
+        if samples.is_empty() {
+            return Latency::default();
+        }
+        samples.sort_unstable();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Latency {
+            p50: at(0.5),
+            p99: at(0.99),
+            max: *samples.last().expect("not empty"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Load {
+    pub mean: f64,
+    pub max: u64,
+}
+
+impl Load {
+    pub(crate) fn of(values: impl Iterator<Item = u64>) -> Load {
+        let (count, total, max) = values.fold((0u64, 0u64, 0u64), |(n, sum, max), v| {
+            (n + 1, sum + v, max.max(v))
+        });
+        Load {
+            mean: if count == 0 {
+                0.0
+            } else {
+                total as f64 / count as f64
+            },
+            max,
+        }
+    }
+}
+
+impl Summary {
+    /// Whether every owed delivery happened exactly once and nothing was delivered wrongly.
+    pub fn is_exact(&self) -> bool {
+        self.missing == 0 && self.duplicates == 0 && self.spurious == 0
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows: [(&str, String); 18] = [
+            (
+                "strategy",
+                format!("{} (seed {})", self.strategy, self.seed),
+            ),
+            ("nodes", self.nodes.to_string()),
+            ("subscriptions", self.subscriptions.to_string()),
+            ("events", self.events.to_string()),
+            (
+                "deliveries",
+                format!(
+                    "{} (expected {}, owed exactly {})",
+                    self.deliveries, self.expected_deliveries, self.owed_deliveries
+                ),
+            ),
+            ("missing", self.missing.to_string()),
+            ("duplicates", self.duplicates.to_string()),
+            ("spurious", self.spurious.to_string()),
+            (
+                "delivered",
+                format!("{:.4} of owed", self.delivered_fraction),
+            ),
+            (
+                "messages",
+                format!(
+                    "{} ({} lost), {} bytes",
+                    self.messages, self.lost_messages, self.bytes
+                ),
+            ),
+            (
+                "per event",
+                format!(
+                    "{:.1} messages, {:.1} carrying the event",
+                    self.messages_per_event, self.event_messages_per_event
+                ),
+            ),
+            (
+                "latency",
+                format!(
+                    "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    self.latency_us.p50 as f64 / 1e3,
+                    self.latency_us.p99 as f64 / 1e3,
+                    self.latency_us.max as f64 / 1e3
+                ),
+            ),
+            (
+                "node load",
+                format!(
+                    "mean {:.1}, max {} messages",
+                    self.node_load.mean, self.node_load.max
+                ),
+            ),
+            ("matching ops", self.matching_ops.to_string()),
+            (
+                "routing state",
+                format!(
+                    "mean {:.1}, max {} entries per node",
+                    self.routing_entries.mean, self.routing_entries.max
+                ),
+            ),
+            (
+                "overlay",
+                format!(
+                    "{} connected part(s), degree mean {:.1}, max {}",
+                    self.overlay_components, self.degree.mean, self.degree.max
+                ),
+            ),
+            ("virtual time", format!("{:.1} s", self.virtual_seconds)),
+            (
+                "verdict",
+                if self.is_exact() {
+                    "exact".to_string()
+                } else {
+                    "NOT exact".to_string()
+                },
+            ),
+        ];
+        for (name, value) in rows {
+            writeln!(f, "{name:<16}{value}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_and_loads() {
+        let latency = Latency::of((1..=100).collect());
+        assert_eq!((latency.p50, latency.p99, latency.max), (51, 99, 100));
+        assert_eq!(Latency::of(Vec::new()), Latency::default());
+        let load = Load::of([2, 4, 9].into_iter());
+        assert_eq!((load.mean, load.max), (5.0, 9));
+    }
+}

@@ -1,0 +1,98 @@
+//! Flooding in the simulator: exact without faults, reproducible, and honest under loss.
+
+use sift_core::StrategyKind;
+use sift_scenarios::{Scenario, Summary, run};
+
+fn small(seed: u64) -> Scenario {
+    Scenario {
+        strategy: StrategyKind::Flood,
+        nodes: 60,
+        subs: 300,
+        events: 200,
+        seed,
+        settle_ms: 3_000,
+        ..Scenario::default()
+    }
+}
+
+fn play(scenario: &Scenario) -> Summary {
+    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+}
+
+#[test]
+fn flooding_is_exact_without_faults_on_many_seeds() {
+    for seed in 1..=8 {
+        let summary = play(&small(seed));
+        assert_eq!(summary.overlay_components, 1, "seed {seed}: {summary}");
+        assert!(summary.is_exact(), "seed {seed}: {summary}");
+        assert!(summary.owed_deliveries > 0, "seed {seed}: nothing to check");
+        assert_eq!(
+            summary.deliveries, summary.expected_deliveries,
+            "seed {seed}"
+        );
+        // Every node takes in every event at least once.
+        assert!(summary.event_messages_per_event >= (summary.nodes - 1) as f64);
+    }
+}
+
+#[test]
+fn the_same_seed_writes_the_same_trace() {
+    let trace_of = |seed| {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = SharedBuffer(buffer.clone());
+        run(&small(seed), Some(Box::new(writer)), &mut |_, _| {}).unwrap();
+        buffer.lock().unwrap().clone()
+    };
+    let first = trace_of(3);
+    assert!(!first.is_empty());
+    assert_eq!(first, trace_of(3));
+    assert_ne!(first, trace_of(4));
+    let text = String::from_utf8(first).unwrap();
+    let last = text.lines().last().unwrap();
+    let summary: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["missing"], 0);
+    for kind in ["subscribe", "publish", "deliver"] {
+        assert!(
+            text.contains(&format!(r#""kind":"{kind}""#)),
+            "no {kind} record"
+        );
+    }
+}
+
+#[test]
+fn loss_costs_deliveries_but_never_correctness() {
+    let summary = play(&Scenario {
+        loss: 0.2,
+        degree: 2,
+        ..small(5)
+    });
+    assert!(summary.lost_messages > 0);
+    assert!(summary.delivered_fraction < 1.0 && summary.delivered_fraction > 0.0);
+    assert_eq!(summary.spurious + summary.duplicates, 0, "{summary}");
+}
+
+#[test]
+fn expired_subscriptions_stop_receiving() {
+    let summary = play(&Scenario {
+        ttl_s: Some(0.5),
+        ..small(6)
+    });
+    // Every subscription expires long before the first event.
+    assert_eq!(summary.expected_deliveries, 0);
+    assert_eq!(summary.deliveries, 0);
+}
+
+#[derive(Clone)]
+struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
