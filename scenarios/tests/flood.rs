@@ -96,3 +96,17 @@ impl std::io::Write for SharedBuffer {
         Ok(())
     }
 }
+
+#[test]
+fn the_overlay_stays_whole_when_control_messages_are_lost() {
+    for seed in 1..=4 {
+        let summary = play(&Scenario {
+            nodes: 300,
+            loss: 0.05,
+            ..small(seed)
+        });
+        assert_eq!(summary.overlay_components, 1, "seed {seed}: {summary}");
+        assert!(summary.delivered_fraction > 0.99, "seed {seed}: {summary}");
+        assert_eq!(summary.spurious + summary.duplicates, 0, "seed {seed}");
+    }
+}
