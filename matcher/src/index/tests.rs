@@ -194,3 +194,24 @@ fn patterns_of_removed_subscriptions_are_forgotten() {
         index.patterns.len()
     );
 }
+
+/// A purge clears removed slots on every attribute of the cluster, including one whose
+/// bitsets were last grown long before those slots existed.
+#[test]
+fn purge_reaches_slots_beyond_a_short_attribute() {
+    let mut index = SubscriptionIndex::new();
+    index.insert(0u32, &Filter::parse("k == 1 && b > 1").unwrap());
+    for key in 1..=300u32 {
+        index.insert(
+            key,
+            &Filter::parse(&format!("k == 1 && a > {key}")).unwrap(),
+        );
+    }
+    for key in 150..=300u32 {
+        assert!(index.remove(&key));
+    }
+    let event = Event::from_json(r#"{"k": 1, "a": 1000, "b": 5}"#, &Default::default()).unwrap();
+    let mut matched: Vec<u32> = index.matches(&event).into_iter().copied().collect();
+    matched.sort_unstable();
+    assert_eq!(matched, (0..150).collect::<Vec<u32>>());
+}

@@ -283,9 +283,13 @@ impl AttributeRanges {
         self.pending.clear();
     }
 
-    /// Forgets a slot's bits; its thresholds stay in the groups until the next purge.
+    /// Forgets a slot's bits; its thresholds stay in the groups until the next purge. The
+    /// slot may lie beyond this attribute's bitsets (a purge clears every removed slot on
+    /// every attribute).
     fn clear_slot(&mut self, slot: usize) {
-        self.constrained[slot / 64] &= !(1 << (slot % 64));
+        if let Some(word) = self.constrained.get_mut(slot / 64) {
+            *word &= !(1 << (slot % 64));
+        }
         self.pending.retain(|p| p.slot as usize != slot);
         if let Some(sure) = &mut self.sure {
             sure.clear_slot(slot);
