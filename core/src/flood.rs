@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::id::NodeId;
 use crate::local::LocalDelivery;
-use crate::membership::{Effects, Membership, ViewChange};
+use crate::membership::Overlay;
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
 };
@@ -20,11 +20,9 @@ use crate::wire::Message;
 
 #[derive(Debug)]
 pub struct Flood {
-    membership: Membership,
+    overlay: Overlay,
     local: LocalDelivery,
-    rng: ChaCha8Rng,
     ttl: u8,
-    changes: Vec<ViewChange>,
 }
 
 impl Flood {
@@ -35,11 +33,9 @@ impl Flood {
         config: &StrategyConfig,
     ) -> Self {
         Flood {
-            membership: Membership::new(me, bootstrap, config.membership.clone()),
+            overlay: Overlay::new(me, bootstrap, &config.membership, rng),
             local: LocalDelivery::new(&config.local),
-            rng,
             ttl: config.flood_ttl.max(1),
-            changes: Vec::new(),
         }
     }
 
@@ -50,7 +46,7 @@ impl Flood {
         except: Option<NodeId>,
         out: &mut Outputs,
     ) {
-        for &peer in self.membership.active() {
+        for &peer in self.overlay.active() {
             if Some(peer) != except {
                 out.send(
                     peer,
@@ -70,19 +66,13 @@ impl Strategy for Flood {
     }
 
     fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs) {
-        let mut fx = Effects {
-            rng: &mut self.rng,
-            out,
-            changes: &mut self.changes,
+        let input = self.overlay.handle(now, input, out);
+        // Flooding keeps no per-link state: view changes need no answer.
+        self.overlay.take_changes();
+        let Some(input) = input else {
+            return;
         };
         match input {
-            Input::Start => self.membership.start(now, &mut fx),
-            Input::Timer(Timer::Membership) => self.membership.tick(now, &mut fx),
-            Input::PeerDown(peer) => self.membership.peer_down(peer, &mut fx),
-            Input::Message {
-                from,
-                msg: Message::Membership(msg),
-            } => self.membership.on_message(from, msg, &mut fx),
             Input::Timer(Timer::Expiry) => self.local.expire(now, out),
             Input::Subscribe(sub) => self.local.subscribe(now, sub, out),
             Input::Unsubscribe(id) => {
@@ -101,13 +91,15 @@ impl Strategy for Flood {
                     self.forward(&publication, ttl - 1, Some(from), out);
                 }
             }
+            // Membership's, handled above; or another strategy's traffic from a misconfigured
+            // peer, with nothing to do with it.
+            Input::Start | Input::Timer(Timer::Membership) | Input::PeerDown(_) => {}
+            Input::Message { .. } => {}
         }
-        // Flooding keeps no per-link state: view changes need no answer.
-        self.changes.clear();
     }
 
     fn neighbours(&self) -> &[NodeId] {
-        self.membership.active()
+        self.overlay.active()
     }
 
     fn routing_entries(&self) -> usize {

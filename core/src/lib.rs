@@ -10,7 +10,9 @@ pub mod id;
 pub mod local;
 pub mod membership;
 pub mod seen;
+pub mod selective;
 pub mod strategy;
+pub mod tree;
 pub mod wire;
 
 pub use id::{EventId, NodeId, SubId};

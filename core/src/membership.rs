@@ -24,14 +24,15 @@
 //!   makes sure a silent neighbour is tried at least once per tick. A failed neighbour is
 //!   replaced from the passive view with a `Neighbor` request that says how many neighbours
 //!   the asker has.
-//! - Accepting: a node with room accepts. A full node accepts, dropping a random neighbour to
-//!   make room, when the asker has two or more neighbours fewer than the view holds, and
-//!   otherwise with probability [`FULL_ACCEPT_ODDS`]. HyParView forces acceptance only for a
-//!   node with no neighbour at all, but then a few nodes linked only to each other, each
-//!   below its size, are refused by every full node they ask and stay an island for good: the
-//!   simulator found islands of three and of five nodes, at 60 and 300 nodes. The dropped
-//!   neighbour is left one short and asks in turn, but is accepted by a full node only with
-//!   that probability, so the chain of drops ends after `1 / (1 - odds)` steps on average.
+//! - Accepting: a node with room accepts. A full node accepts too, dropping a random
+//!   neighbour to make room, when the asker has two or more neighbours fewer than the view
+//!   holds. HyParView forces acceptance only for a node with no neighbour at all, but then a
+//!   few nodes linked only to each other, each well below its size, are refused by every full
+//!   node they ask and stay an island for good (the simulator found islands of three and of
+//!   five nodes, at 60 and 300 nodes). The dropped neighbour is left one short, which forces
+//!   nothing, so each forced acceptance moves one link and the overlay comes to rest: nodes one
+//!   short of a full view stay so rather than churn (an earlier rule let them force now and
+//!   then, and the links never stopped moving, so content routing over them never settled).
 //! - Shuffling: every few ticks a node sends a sample of both views on a short random walk;
 //!   the node where it ends answers with a sample of its passive view, and both merge what they
 //!   got into their passive views, so the passive views keep meeting fresh, live nodes.
@@ -41,12 +42,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
-use crate::strategy::{Micros, Outputs, Timer};
+use crate::strategy::{Input, Micros, Outputs, Timer};
 use crate::wire::Message;
-
-/// The probability that a full node accepts a neighbour request from a node just one short of
-/// a full view (see the module notes).
-pub const FULL_ACCEPT_ODDS: f64 = 0.25;
 
 /// Most node ids a shuffle carries; longer lists from a peer are cut to this.
 pub const MAX_SHUFFLE: usize = 64;
@@ -93,8 +90,11 @@ pub enum MembershipMessage {
         joiner: NodeId,
         ttl: u8,
     },
-    /// The sender has taken the receiver into its active view.
-    Joined,
+    /// The sender has taken the receiver into its active view; `sample` holds some of the
+    /// sender's other peers, to start the receiver's passive view.
+    Joined {
+        sample: Vec<NodeId>,
+    },
     Neighbor {
         /// The asker's neighbours.
         links: u8,
@@ -122,7 +122,7 @@ pub enum ViewChange {
 }
 
 #[derive(Debug)]
-pub struct Membership {
+struct Membership {
     me: NodeId,
     config: MembershipConfig,
     bootstrap: Vec<NodeId>,
@@ -136,12 +136,71 @@ pub struct Membership {
     ticks: u32,
 }
 
+/// A node's membership with what driving it takes: the node's RNG, and the view changes it
+/// reports for the strategy running over it.
+#[derive(Debug)]
+pub struct Overlay {
+    membership: Membership,
+    rng: ChaCha8Rng,
+    changes: Vec<ViewChange>,
+}
+
+impl Overlay {
+    pub fn new(
+        me: NodeId,
+        bootstrap: Vec<NodeId>,
+        config: &MembershipConfig,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Overlay {
+            membership: Membership::new(me, bootstrap, config.clone()),
+            rng,
+            changes: Vec::new(),
+        }
+    }
+
+    /// The node's neighbours.
+    pub fn active(&self) -> &[NodeId] {
+        self.membership.active()
+    }
+
+    /// Handles the inputs that are membership's: start, its timer, a peer down, its
+    /// messages. Every other input is handed back, and so is the membership timer, which
+    /// strategies also use for their own upkeep.
+    pub fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs) -> Option<Input> {
+        let mut fx = Effects {
+            rng: &mut self.rng,
+            out,
+            changes: &mut self.changes,
+        };
+        match input {
+            Input::Start => self.membership.start(now, &mut fx),
+            Input::Timer(Timer::Membership) => {
+                self.membership.tick(now, &mut fx);
+                return Some(input);
+            }
+            Input::PeerDown(peer) => self.membership.peer_down(peer, &mut fx),
+            Input::Message {
+                from,
+                msg: Message::Membership(msg),
+            } => self.membership.on_message(from, msg, &mut fx),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// The view changes since the last call.
+    pub fn take_changes(&mut self) -> Vec<ViewChange> {
+        std::mem::take(&mut self.changes)
+    }
+}
+
 /// What a membership call needs besides its arguments: the RNG and where its effects go.
 #[derive(Debug)]
-pub struct Effects<'a> {
-    pub rng: &'a mut ChaCha8Rng,
-    pub out: &'a mut Outputs,
-    pub changes: &'a mut Vec<ViewChange>,
+struct Effects<'a> {
+    rng: &'a mut ChaCha8Rng,
+    out: &'a mut Outputs,
+    changes: &'a mut Vec<ViewChange>,
 }
 
 impl Effects<'_> {
@@ -155,7 +214,7 @@ impl Effects<'_> {
 }
 
 impl Membership {
-    pub fn new(me: NodeId, bootstrap: Vec<NodeId>, config: MembershipConfig) -> Self {
+    fn new(me: NodeId, bootstrap: Vec<NodeId>, config: MembershipConfig) -> Self {
         let bootstrap: Vec<NodeId> = bootstrap.into_iter().filter(|&b| b != me).collect();
         Membership {
             joined: bootstrap.is_empty(),
@@ -173,11 +232,7 @@ impl Membership {
         &self.active
     }
 
-    pub fn passive(&self) -> &[NodeId] {
-        &self.passive
-    }
-
-    pub fn start(&mut self, now: Micros, fx: &mut Effects<'_>) {
+    fn start(&mut self, now: Micros, fx: &mut Effects<'_>) {
         self.join(fx);
         fx.out
             .timers
@@ -191,7 +246,7 @@ impl Membership {
     }
 
     /// Keepalives, repair, and now and then a shuffle; asks for the next tick.
-    pub fn tick(&mut self, now: Micros, fx: &mut Effects<'_>) {
+    fn tick(&mut self, now: Micros, fx: &mut Effects<'_>) {
         fx.out
             .timers
             .push((now + self.config.tick, Timer::Membership));
@@ -205,19 +260,21 @@ impl Membership {
         for &peer in &self.active {
             fx.send(peer, MembershipMessage::Ping);
         }
-        if self.ticks.is_multiple_of(self.config.shuffle_every.max(1)) {
+        // A node short of neighbours shuffles every tick, for candidates to ask.
+        let short = self.active.len() < self.config.active_size;
+        if short || self.ticks.is_multiple_of(self.config.shuffle_every.max(1)) {
             self.shuffle(fx);
         }
     }
 
-    pub fn on_message(&mut self, from: NodeId, msg: MembershipMessage, fx: &mut Effects<'_>) {
+    fn on_message(&mut self, from: NodeId, msg: MembershipMessage, fx: &mut Effects<'_>) {
         if from == self.me {
             return;
         }
         match msg {
             MembershipMessage::Join => {
                 self.add_active(from, fx);
-                fx.send(from, MembershipMessage::Joined);
+                self.welcome(from, fx);
                 let ttl = self.config.active_walk;
                 for &peer in self.active.iter().filter(|&&p| p != from) {
                     fx.send(peer, MembershipMessage::ForwardJoin { joiner: from, ttl });
@@ -226,15 +283,14 @@ impl Membership {
             MembershipMessage::ForwardJoin { joiner, ttl } => {
                 self.forward_join(from, joiner, ttl, fx)
             }
-            MembershipMessage::Joined => {
+            MembershipMessage::Joined { sample } => {
                 self.joined = true;
                 self.add_active(from, fx);
+                self.integrate(&sample, fx);
             }
             MembershipMessage::Neighbor { links } => {
                 let size = self.config.active_size;
-                let accepted = self.active.len() < size
-                    || usize::from(links) + 2 <= size
-                    || fx.rng.random_bool(FULL_ACCEPT_ODDS);
+                let accepted = self.active.len() < size || usize::from(links) + 2 <= size;
                 if accepted {
                     self.add_active(from, fx);
                 }
@@ -271,7 +327,7 @@ impl Membership {
     }
 
     /// A peer could not be reached: it leaves both views and a replacement is sought.
-    pub fn peer_down(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+    fn peer_down(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
         self.remove_active(peer, fx);
         self.passive.retain(|&p| p != peer);
         if self.requesting == Some(peer) {
@@ -316,8 +372,21 @@ impl Membership {
     fn link_joiner(&mut self, joiner: NodeId, fx: &mut Effects<'_>) {
         if !self.active.contains(&joiner) {
             self.add_active(joiner, fx);
-            fx.send(joiner, MembershipMessage::Joined);
+            self.welcome(joiner, fx);
         }
+    }
+
+    /// Tells a peer it was taken in, with a sample of this node's views: a joiner has no
+    /// passive view yet, and without one it cannot replace a neighbour or fill its view.
+    fn welcome(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        let mut sample = sample(&self.passive, self.config.shuffle_passive, fx.rng);
+        sample.extend(sample_of(
+            &self.active,
+            self.config.shuffle_active,
+            peer,
+            fx.rng,
+        ));
+        fx.send(peer, MembershipMessage::Joined { sample });
     }
 
     fn shuffle(&mut self, fx: &mut Effects<'_>) {
@@ -417,6 +486,12 @@ impl Membership {
             self.passive.push(peer);
         }
     }
+}
+
+/// Up to `n` distinct entries of `nodes` other than `except`, chosen uniformly.
+fn sample_of(nodes: &[NodeId], n: usize, except: NodeId, rng: &mut ChaCha8Rng) -> Vec<NodeId> {
+    let others: Vec<NodeId> = nodes.iter().copied().filter(|&p| p != except).collect();
+    sample(&others, n, rng)
 }
 
 /// Up to `n` distinct entries of `nodes`, chosen uniformly.

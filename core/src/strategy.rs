@@ -12,6 +12,7 @@ use crate::flood::Flood;
 use crate::id::{EventId, NodeId, SubId};
 use crate::local::LocalConfig;
 use crate::membership::MembershipConfig;
+use crate::selective::{Selective, SelectiveConfig};
 use crate::wire::Message;
 
 /// Time in microseconds, as the caller counts it: virtual in the simulator, since the Unix
@@ -128,14 +129,17 @@ pub trait Strategy: fmt::Debug + std::marker::Send {
 pub enum StrategyKind {
     /// Every event to every node; matched where the subscribers are.
     Flood,
+    /// Content-based routing up and down a spanning tree, with covering.
+    Selective,
 }
 
 impl StrategyKind {
-    pub const ALL: [StrategyKind; 1] = [StrategyKind::Flood];
+    pub const ALL: [StrategyKind; 2] = [StrategyKind::Flood, StrategyKind::Selective];
 
     pub fn name(self) -> &'static str {
         match self {
             StrategyKind::Flood => "flood",
+            StrategyKind::Selective => "selective",
         }
     }
 }
@@ -167,6 +171,7 @@ pub struct StrategyConfig {
     pub local: LocalConfig,
     /// Hops an event travels at most when flooded.
     pub flood_ttl: u8,
+    pub selective: SelectiveConfig,
 }
 
 impl Default for StrategyConfig {
@@ -175,6 +180,7 @@ impl Default for StrategyConfig {
             membership: MembershipConfig::default(),
             local: LocalConfig::default(),
             flood_ttl: 32,
+            selective: SelectiveConfig::default(),
         }
     }
 }
@@ -189,5 +195,6 @@ pub fn build(
 ) -> Box<dyn Strategy> {
     match kind {
         StrategyKind::Flood => Box::new(Flood::new(me, bootstrap, rng, config)),
+        StrategyKind::Selective => Box::new(Selective::new(me, bootstrap, rng, config)),
     }
 }

@@ -12,8 +12,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{EventError, EventLimits, event::take_scoped_error};
 
+use crate::id::SubId;
 use crate::membership::MembershipMessage;
+use crate::selective::Announcement;
 use crate::strategy::Publication;
+use crate::tree::TreeOffer;
 
 /// The version this build speaks.
 pub const VERSION: u16 = 1;
@@ -30,12 +33,37 @@ pub enum Message {
         publication: Arc<Publication>,
         ttl: u8,
     },
+    /// The sender's place in the spanning tree (`selective`).
+    Tree(TreeOffer),
+    /// Subscriptions of the sender's subtree, for its parent. `tree_version` is the version
+    /// of the sender's latest tree offer when it sent this: an announcement overtaken by an
+    /// offer saying the receiver is no longer the sender's parent is stale.
+    Announce {
+        tree_version: u64,
+        subs: Vec<Announcement>,
+    },
+    /// Subscriptions the sender no longer has.
+    Retract {
+        subs: Vec<SubId>,
+    },
+    /// Subscriptions whose leases the sender renews.
+    Refresh {
+        subs: Vec<SubId>,
+    },
+    /// Refreshed subscriptions the receiver of the refresh did not know: announce them again.
+    Unknown {
+        subs: Vec<SubId>,
+    },
+    /// An event routed by content.
+    Routed {
+        publication: Arc<Publication>,
+    },
 }
 
 impl Message {
     /// Whether the message carries an event (as opposed to membership or routing control).
     pub fn carries_event(&self) -> bool {
-        matches!(self, Message::Flood { .. })
+        matches!(self, Message::Flood { .. } | Message::Routed { .. })
     }
 }
 

@@ -1,0 +1,474 @@
+//! `selective`: content-based routing in the SIENA manner, over a spanning tree of the overlay.
+//!
+//! Subscriptions travel up the tree ([`crate::tree`]) toward its root, each node announcing to
+//! its parent the filters of its own clients and of its subtree, except those covered by a
+//! filter it already announced ([`upward`]). So a node holds, per child, the filters of that
+//! child's subtree ([`tables`]), and the root holds them all.
+//!
+//! An event goes up from where it was published to the root, and at every node on the way,
+//! and below, down into each child whose filters match. A subscriber's node `S` and the
+//! publisher's node `P` meet at their lowest common ancestor `A`, which the event passes on its
+//! way up; `A` holds `S`'s filter (or one covering it) under the child toward `S`, and so does
+//! every node from there down to `S`. On a stable tree each node receives an event at most
+//! once: from below on the way up, or from its parent on the way down.
+//!
+//! Why a tree rather than flooding subscriptions over the whole overlay, as SIENA's
+//! peer-to-peer form does: on a cyclic overlay, covering is unsound unless every pair of nodes
+//! is joined by one path (a filter held back because another covers it must be reachable along
+//! the same path as its coverer), and flooding every subscription to every node costs each
+//! node state for all subscriptions. Up the tree, a subscription is held only on the path from
+//! its node to the root, about `log N` nodes. The price is the path up to the root for every
+//! event, and a root that sees every event.
+//!
+//! Soft state: a child refreshes the lease of everything it announced every third of a lease;
+//! an entry whose lease lapses is dropped (so a crashed subtree's filters age out), and one
+//! the parent does not know is announced again (so a lost announcement is repaired). An
+//! unsubscription or expiry is retracted along the same path; a filter that was held back
+//! because of it is announced then.
+
+mod tables;
+mod upward;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use sift_matcher::{Filter, FilterLimits};
+
+use crate::id::{NodeId, SubId};
+use crate::local::LocalDelivery;
+use crate::membership::{Overlay, ViewChange};
+use crate::strategy::{
+    Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
+};
+use crate::tree::SpanningTree;
+use crate::wire::Message;
+use tables::{ChildTables, Learned};
+use upward::{Offer, Upward};
+
+/// Most subscriptions one announce, retract or refresh message carries.
+pub const MAX_BATCH: usize = 512;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectiveConfig {
+    /// How long a routing entry lives without a refresh.
+    pub lease: Micros,
+    /// Most routing entries a node holds for its children together.
+    pub max_entries: usize,
+}
+
+impl Default for SelectiveConfig {
+    fn default() -> Self {
+        SelectiveConfig {
+            lease: 30_000_000,
+            max_entries: 1_000_000,
+        }
+    }
+}
+
+/// A subscription as announced to a parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub id: SubId,
+    /// The filter's canonical text.
+    pub filter: Arc<str>,
+    /// Time left until the subscription expires, if it does.
+    pub expires_in: Option<Micros>,
+}
+
+#[derive(Debug)]
+pub struct Selective {
+    overlay: Overlay,
+    tree: SpanningTree,
+    local: LocalDelivery,
+    /// Canonical text of each local subscription's filter, as announced.
+    local_text: HashMap<SubId, Arc<str>>,
+    children: ChildTables,
+    /// The children each learned subscription came from: usually one, but while the tree
+    /// changes a subscription's old path and new path may both still announce it, and events
+    /// then go down both.
+    holders: HashMap<SubId, Vec<NodeId>>,
+    upward: Upward,
+    parent: Option<NodeId>,
+    config: SelectiveConfig,
+    last_refresh: Micros,
+    /// Announcements and retractions for the parent, sent when the input is done.
+    to_announce: Vec<SubId>,
+    to_retract: Vec<SubId>,
+    /// Shape of the tree when offers were last sent.
+    offered: (NodeId, u64, u16, Option<NodeId>),
+    /// Per child, the tree version of its latest announcement taken in: an offer of an older
+    /// version saying this node is not its parent was overtaken by that announcement.
+    announced_at: HashMap<NodeId, u64>,
+}
+
+impl Selective {
+    pub fn new(
+        me: NodeId,
+        bootstrap: Vec<NodeId>,
+        rng: ChaCha8Rng,
+        config: &StrategyConfig,
+    ) -> Self {
+        Selective {
+            overlay: Overlay::new(me, bootstrap, &config.membership, rng),
+            tree: SpanningTree::new(me, config.membership.tick),
+            local: LocalDelivery::new(&config.local),
+            local_text: HashMap::new(),
+            children: ChildTables::new(config.selective.max_entries),
+            holders: HashMap::new(),
+            upward: Upward::default(),
+            parent: None,
+            config: config.selective.clone(),
+            last_refresh: 0,
+            to_announce: Vec::new(),
+            to_retract: Vec::new(),
+            offered: (me, 0, 0, None),
+            announced_at: HashMap::new(),
+        }
+    }
+
+    fn holder(&self, sub: &SubId) -> Option<NodeId> {
+        self.holders
+            .get(sub)
+            .and_then(|holders| holders.first().copied())
+    }
+
+    /// `child` no longer holds `sub`; when no child does, it is gone from here.
+    fn release(&mut self, sub: SubId, child: NodeId) {
+        let Some(holders) = self.holders.get_mut(&sub) else {
+            return;
+        };
+        holders.retain(|&h| h != child);
+        if holders.is_empty() {
+            self.holders.remove(&sub);
+            self.gone(sub);
+        }
+    }
+
+    /// Offers a known subscription to the parent.
+    fn offer_up(&mut self, sub: SubId) {
+        if self.parent.is_none() {
+            return;
+        }
+        let offer = match self.holder(&sub) {
+            Some(child) => match self.children.get(&child, &sub) {
+                Some(learned) => self.upward.offer(sub, &learned.filter),
+                None => return,
+            },
+            None => match self.local.get(&sub) {
+                Some(local) => self.upward.offer(sub, &local.filter),
+                None => return,
+            },
+        };
+        if offer == Offer::Announce {
+            self.to_announce.push(sub);
+        }
+    }
+
+    /// A subscription is gone from this node's knowledge: retract it, and announce what it
+    /// was covering.
+    fn gone(&mut self, sub: SubId) {
+        let (announced, uncovered) = self.upward.withdraw(&sub);
+        if announced {
+            self.to_retract.push(sub);
+            self.to_announce.retain(|s| *s != sub);
+        }
+        for s in uncovered {
+            self.offer_up(s);
+        }
+    }
+
+    fn announcement(&self, sub: SubId, now: Micros) -> Option<Announcement> {
+        let (filter, expires) = match self.holder(&sub) {
+            Some(child) => {
+                let learned = self.children.get(&child, &sub)?;
+                (Arc::clone(&learned.text), learned.expires)
+            }
+            None => {
+                let local = self.local.get(&sub)?;
+                (Arc::clone(self.local_text.get(&sub)?), local.expires)
+            }
+        };
+        Some(Announcement {
+            id: sub,
+            filter,
+            expires_in: expires.map(|at| at.saturating_sub(now)),
+        })
+    }
+
+    /// Sends the parent what this input decided, in batches.
+    fn flush(&mut self, now: Micros, out: &mut Outputs) {
+        let Some(parent) = self.parent else {
+            self.to_announce.clear();
+            self.to_retract.clear();
+            return;
+        };
+        let retract = std::mem::take(&mut self.to_retract);
+        for batch in retract.chunks(MAX_BATCH) {
+            out.send(
+                parent,
+                Message::Retract {
+                    subs: batch.to_vec(),
+                },
+            );
+        }
+        let announce = std::mem::take(&mut self.to_announce);
+        let announcements: Vec<Announcement> = announce
+            .into_iter()
+            .filter_map(|sub| self.announcement(sub, now))
+            .collect();
+        for batch in announcements.chunks(MAX_BATCH) {
+            out.send(
+                parent,
+                Message::Announce {
+                    tree_version: self.tree.version(),
+                    subs: batch.to_vec(),
+                },
+            );
+        }
+    }
+
+    /// Acts on view changes and tree changes since the last call.
+    fn settle_tree(&mut self, now: Micros, out: &mut Outputs) {
+        for change in self.overlay.take_changes() {
+            match change {
+                ViewChange::Up(peer) => out.send(peer, Message::Tree(self.tree.offer_to(peer))),
+                ViewChange::Down(peer) => {
+                    self.tree.neighbour_down(now, peer);
+                    self.drop_child(peer);
+                }
+            }
+        }
+        let parent = self.tree.parent();
+        if parent != self.parent {
+            self.parent = parent;
+            self.upward.reset();
+            self.to_announce.clear();
+            self.to_retract.clear();
+            let mut known: Vec<SubId> = self.holders.keys().copied().collect();
+            known.extend(self.local.subscriptions().map(|s| s.id));
+            known.sort_unstable();
+            for sub in known {
+                self.offer_up(sub);
+            }
+        }
+        let shape = self.tree.shape();
+        if shape != self.offered {
+            self.offered = shape;
+            self.send_offers(out);
+        }
+    }
+
+    fn send_offers(&mut self, out: &mut Outputs) {
+        for &peer in self.overlay.active() {
+            out.send(peer, Message::Tree(self.tree.offer_to(peer)));
+        }
+    }
+
+    fn drop_child(&mut self, child: NodeId) {
+        self.announced_at.remove(&child);
+        for sub in self.children.drop_child(&child) {
+            self.release(sub, child);
+        }
+    }
+
+    fn on_announce(&mut self, now: Micros, from: NodeId, subs: Vec<Announcement>) {
+        let limits = FilterLimits::default();
+        let lease = now + self.config.lease;
+        for announcement in subs.into_iter().take(MAX_BATCH) {
+            // A filter this node cannot parse is refused alone; the rest of the batch stands.
+            let Ok(filter) = Filter::parse_with(&announcement.filter, &limits) else {
+                continue;
+            };
+            let sub = announcement.id;
+            // This node's own subscription, echoed back while the tree turned: not a child's.
+            if self.local.get(&sub).is_some() {
+                continue;
+            }
+            let learned = Learned {
+                filter: Arc::new(filter),
+                text: announcement.filter,
+                expires: announcement.expires_in.map(|left| now + left),
+                lease,
+            };
+            // A changed filter is retracted and announced anew.
+            let changed = self
+                .holder(&sub)
+                .and_then(|holder| self.children.get(&holder, &sub))
+                .is_some_and(|known| known.text != learned.text);
+            if changed {
+                self.gone(sub);
+            }
+            if self.children.learn(from, sub, learned) {
+                let holders = self.holders.entry(sub).or_default();
+                if !holders.contains(&from) {
+                    holders.push(from);
+                }
+                if changed || holders.len() == 1 {
+                    self.offer_up(sub);
+                }
+            }
+        }
+    }
+
+    fn on_retract(&mut self, from: NodeId, subs: Vec<SubId>) {
+        for sub in subs.into_iter().take(MAX_BATCH) {
+            if self.children.forget(&from, &sub).is_some() {
+                self.release(sub, from);
+            }
+        }
+    }
+
+    fn on_refresh(&mut self, now: Micros, from: NodeId, subs: Vec<SubId>, out: &mut Outputs) {
+        let lease = now + self.config.lease;
+        let unknown: Vec<SubId> = subs
+            .into_iter()
+            .take(MAX_BATCH)
+            .filter(|sub| !self.children.refresh(&from, sub, lease))
+            .collect();
+        if !unknown.is_empty() {
+            out.send(from, Message::Unknown { subs: unknown });
+        }
+    }
+
+    /// Once a tick: drops lapsed entries, refreshes the parent's leases when due.
+    fn upkeep(&mut self, now: Micros, out: &mut Outputs) {
+        for (child, sub) in self.children.lapsed(now) {
+            self.children.forget(&child, &sub);
+            self.release(sub, child);
+        }
+        if let Some(parent) = self.parent
+            && now >= self.last_refresh + self.config.lease / 3
+        {
+            self.last_refresh = now;
+            for batch in self.upward.sent().chunks(MAX_BATCH) {
+                out.send(
+                    parent,
+                    Message::Refresh {
+                        subs: batch.to_vec(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn forward(&self, publication: &Arc<Publication>, from: Option<NodeId>, out: &mut Outputs) {
+        let routed = || Message::Routed {
+            publication: Arc::clone(publication),
+        };
+        if let Some(parent) = self.parent
+            && Some(parent) != from
+        {
+            out.send(parent, routed());
+        }
+        for child in self.children.children() {
+            if Some(child) == from || Some(child) == self.parent {
+                continue;
+            }
+            out.matching_ops += 1;
+            if self.children.wants(&child, &publication.event) {
+                out.send(child, routed());
+            }
+        }
+    }
+
+    /// The inputs membership handed back.
+    fn on_input(&mut self, now: Micros, input: Input, out: &mut Outputs) {
+        match input {
+            Input::Timer(Timer::Membership) => {
+                self.tree.tick(now);
+                self.local.expire(now, out);
+                self.upkeep(now, out);
+            }
+            Input::Timer(Timer::Expiry) => self.local.expire(now, out),
+            Input::Subscribe(sub) => {
+                let id = sub.id;
+                self.local_text.insert(id, sub.filter.to_string().into());
+                // A replaced subscription's old filter is retracted first.
+                self.gone(id);
+                self.local.subscribe(now, sub, out);
+                if self.local.get(&id).is_some() {
+                    self.offer_up(id);
+                }
+            }
+            Input::Unsubscribe(id) => {
+                if self.local.unsubscribe(&id).is_some() {
+                    self.local_text.remove(&id);
+                    self.gone(id);
+                }
+            }
+            Input::Publish(publication) => {
+                if self.local.receive(now, &publication, out) {
+                    self.forward(&publication, None, out);
+                }
+            }
+            Input::Message { from, msg } => match msg {
+                Message::Tree(offer) => {
+                    let overtaken = self
+                        .announced_at
+                        .get(&from)
+                        .is_some_and(|&at| at >= offer.version);
+                    if self.tree.on_offer(now, from, offer) && !offer.parent && !overtaken {
+                        self.drop_child(from);
+                    }
+                }
+                Message::Announce { tree_version, subs } => {
+                    if !self.tree.is_stale_from_child(&from, tree_version) {
+                        let at = self.announced_at.entry(from).or_default();
+                        *at = (*at).max(tree_version);
+                        self.on_announce(now, from, subs);
+                    }
+                }
+                Message::Retract { subs } => self.on_retract(from, subs),
+                Message::Refresh { subs } => self.on_refresh(now, from, subs, out),
+                Message::Unknown { subs } => {
+                    if Some(from) == self.parent {
+                        self.to_announce.extend(
+                            subs.into_iter()
+                                .take(MAX_BATCH)
+                                .filter(|sub| self.upward.is_announced(sub)),
+                        );
+                    }
+                }
+                Message::Routed { publication } => {
+                    if self.local.receive(now, &publication, out) {
+                        self.forward(&publication, Some(from), out);
+                    }
+                }
+                // Another strategy's traffic from a misconfigured peer: nothing to do with it.
+                Message::Flood { .. } | Message::Membership(_) => {}
+            },
+            // Membership's, handled above.
+            Input::Start | Input::PeerDown(_) => {}
+        }
+    }
+}
+
+impl Strategy for Selective {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::Selective
+    }
+
+    fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs) {
+        let expired_before = out.expired.len();
+        if let Some(input) = self.overlay.handle(now, input, out) {
+            self.on_input(now, input, out);
+        }
+        for i in expired_before..out.expired.len() {
+            let sub = out.expired[i];
+            self.local_text.remove(&sub);
+            self.gone(sub);
+        }
+        self.settle_tree(now, out);
+        self.flush(now, out);
+    }
+
+    fn neighbours(&self) -> &[NodeId] {
+        self.overlay.active()
+    }
+
+    fn routing_entries(&self) -> usize {
+        self.children.entries()
+    }
+}
