@@ -44,7 +44,7 @@ use crate::strategy::{
 };
 use crate::tree::SpanningTree;
 use crate::wire::Message;
-use tables::{ChildTables, Learned};
+use tables::{ChildTables, Learnt};
 use upward::{Offer, Upward};
 
 /// Most subscriptions one announce, retract or refresh message carries.
@@ -85,10 +85,6 @@ pub struct Selective {
     /// Canonical text of each local subscription's filter, as announced.
     local_text: HashMap<SubId, Arc<str>>,
     children: ChildTables,
-    /// The children each learned subscription came from: usually one, but while the tree
-    /// changes a subscription's old path and new path may both still announce it, and events
-    /// then go down both.
-    holders: HashMap<SubId, Vec<NodeId>>,
     upward: Upward,
     parent: Option<NodeId>,
     config: SelectiveConfig,
@@ -116,7 +112,6 @@ impl Selective {
             local: LocalDelivery::new(&config.local),
             local_text: HashMap::new(),
             children: ChildTables::new(config.selective.max_entries),
-            holders: HashMap::new(),
             upward: Upward::default(),
             parent: None,
             config: config.selective.clone(),
@@ -128,40 +123,29 @@ impl Selective {
         }
     }
 
-    fn holder(&self, sub: &SubId) -> Option<NodeId> {
-        self.holders
-            .get(sub)
-            .and_then(|holders| holders.first().copied())
-    }
-
-    /// `child` no longer holds `sub`; when no child does, it is gone from here.
-    fn release(&mut self, sub: SubId, child: NodeId) {
-        let Some(holders) = self.holders.get_mut(&sub) else {
-            return;
-        };
-        holders.retain(|&h| h != child);
-        if holders.is_empty() {
-            self.holders.remove(&sub);
-            self.gone(sub);
-        }
-    }
-
-    /// Offers a known subscription to the parent.
+    /// Offers a known subscription to the parent. A learned one's filter is parsed again
+    /// from its text (see [`tables::Learned`]).
     fn offer_up(&mut self, sub: SubId) {
         if self.parent.is_none() {
             return;
         }
-        let offer = match self.holder(&sub) {
-            Some(child) => match self.children.get(&child, &sub) {
-                Some(learned) => self.upward.offer(sub, &learned.filter),
-                None => return,
-            },
-            None => match self.local.get(&sub) {
-                Some(local) => self.upward.offer(sub, &local.filter),
-                None => return,
-            },
-        };
-        if offer == Offer::Announce {
+        if let Some(local) = self.local.get(&sub) {
+            if self.upward.offer(sub, &local.filter) == Offer::Announce {
+                self.to_announce.push(sub);
+            }
+            return;
+        }
+        let parsed = self
+            .children
+            .get(&sub)
+            .and_then(|learned| Filter::parse(&learned.text).ok());
+        if let Some(filter) = parsed {
+            self.offer_filter(sub, &filter);
+        }
+    }
+
+    fn offer_filter(&mut self, sub: SubId, filter: &Filter) {
+        if self.parent.is_some() && self.upward.offer(sub, filter) == Offer::Announce {
             self.to_announce.push(sub);
         }
     }
@@ -180,14 +164,11 @@ impl Selective {
     }
 
     fn announcement(&self, sub: SubId, now: Micros) -> Option<Announcement> {
-        let (filter, expires) = match self.holder(&sub) {
-            Some(child) => {
-                let learned = self.children.get(&child, &sub)?;
-                (Arc::clone(&learned.text), learned.expires)
-            }
+        let (filter, expires) = match self.local.get(&sub) {
+            Some(local) => (Arc::clone(self.local_text.get(&sub)?), local.expires),
             None => {
-                let local = self.local.get(&sub)?;
-                (Arc::clone(self.local_text.get(&sub)?), local.expires)
+                let learned = self.children.get(&sub)?;
+                (Arc::clone(&learned.text), learned.expires)
             }
         };
         Some(Announcement {
@@ -246,7 +227,7 @@ impl Selective {
             self.upward.reset();
             self.to_announce.clear();
             self.to_retract.clear();
-            let mut known: Vec<SubId> = self.holders.keys().copied().collect();
+            let mut known = self.children.subs();
             known.extend(self.local.subscriptions().map(|s| s.id));
             known.sort_unstable();
             for sub in known {
@@ -269,7 +250,7 @@ impl Selective {
     fn drop_child(&mut self, child: NodeId) {
         self.announced_at.remove(&child);
         for sub in self.children.drop_child(&child) {
-            self.release(sub, child);
+            self.gone(sub);
         }
     }
 
@@ -286,36 +267,25 @@ impl Selective {
             if self.local.get(&sub).is_some() {
                 continue;
             }
-            let learned = Learned {
-                filter: Arc::new(filter),
-                text: announcement.filter,
-                expires: announcement.expires_in.map(|left| now + left),
-                lease,
-            };
-            // A changed filter is retracted and announced anew.
-            let changed = self
-                .holder(&sub)
-                .and_then(|holder| self.children.get(&holder, &sub))
-                .is_some_and(|known| known.text != learned.text);
-            if changed {
-                self.gone(sub);
-            }
-            if self.children.learn(from, sub, learned) {
-                let holders = self.holders.entry(sub).or_default();
-                if !holders.contains(&from) {
-                    holders.push(from);
+            let expires = announcement.expires_in.map(|left| now + left);
+            match self
+                .children
+                .learn(from, sub, announcement.filter, &filter, expires, lease)
+            {
+                Learnt::New => self.offer_filter(sub, &filter),
+                Learnt::Changed => {
+                    self.gone(sub);
+                    self.offer_filter(sub, &filter);
                 }
-                if changed || holders.len() == 1 {
-                    self.offer_up(sub);
-                }
+                Learnt::Known | Learnt::Refused => {}
             }
         }
     }
 
     fn on_retract(&mut self, from: NodeId, subs: Vec<SubId>) {
         for sub in subs.into_iter().take(MAX_BATCH) {
-            if self.children.forget(&from, &sub).is_some() {
-                self.release(sub, from);
+            if self.children.forget(&from, &sub) {
+                self.gone(sub);
             }
         }
     }
@@ -334,9 +304,10 @@ impl Selective {
 
     /// Once a tick: drops lapsed entries, refreshes the parent's leases when due.
     fn upkeep(&mut self, now: Micros, out: &mut Outputs) {
-        for (child, sub) in self.children.lapsed(now) {
-            self.children.forget(&child, &sub);
-            self.release(sub, child);
+        for (sub, child) in self.children.lapsed(now) {
+            if self.children.forget(&child, &sub) {
+                self.gone(sub);
+            }
         }
         if let Some(parent) = self.parent
             && now >= self.last_refresh + self.config.lease / 3
@@ -362,12 +333,12 @@ impl Selective {
         {
             out.send(parent, routed());
         }
-        for child in self.children.children() {
-            if Some(child) == from || Some(child) == self.parent {
-                continue;
-            }
-            out.matching_ops += 1;
-            if self.children.wants(&child, &publication.event) {
+        if self.children.len() == 0 {
+            return;
+        }
+        out.matching_ops += 1;
+        for child in self.children.interested(&publication.event) {
+            if Some(child) != from && Some(child) != self.parent {
                 out.send(child, routed());
             }
         }
@@ -469,6 +440,6 @@ impl Strategy for Selective {
     }
 
     fn routing_entries(&self) -> usize {
-        self.children.entries()
+        self.children.len()
     }
 }

@@ -1,6 +1,8 @@
-//! The filters a node has learned from its children, one table per child, each entry leased.
+//! The filters a node has learned from its children: one entry per subscription, naming the
+//! children that announced it (usually one; two while the tree turns), each with its lease, and
+//! one index over all of them, so an event is matched once per node rather than once per child.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use sift_matcher::{Event, Filter, SubscriptionIndex};
@@ -8,124 +10,235 @@ use sift_matcher::{Event, Filter, SubscriptionIndex};
 use crate::id::{NodeId, SubId};
 use crate::strategy::Micros;
 
-/// A subscription as a child announced it.
+/// A subscription as children announced it. The parsed filter lives only in the index: the
+/// text is enough to announce it onward, and is parsed again in the rare case it must be
+/// offered anew (a new parent, a coverer gone).
 #[derive(Debug)]
 pub(super) struct Learned {
-    pub(super) filter: Arc<Filter>,
     pub(super) text: Arc<str>,
     pub(super) expires: Option<Micros>,
-    /// The entry is dropped at this time unless the child refreshes it first.
-    pub(super) lease: Micros,
+    /// The children holding it and when each one's lease runs out.
+    holders: Vec<(NodeId, Micros)>,
 }
 
-#[derive(Debug, Default)]
-struct ChildTable {
-    entries: HashMap<SubId, Learned>,
-    index: SubscriptionIndex<SubId>,
+/// What [`ChildTables::learn`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Learnt {
+    /// A subscription this node did not know.
+    New,
+    /// Known already, now also (or again) from this child.
+    Known,
+    /// Known with another filter, which this one replaces.
+    Changed,
+    /// Refused: the table is full.
+    Refused,
 }
 
-/// Per child, the subscriptions of its subtree. Bounded by [`ChildTables::max_entries`]: an
-/// announcement past the bound is refused (and the subtree's events for it are lost until
-/// room frees), so a peer cannot make the node grow without end.
+/// Bounded by `max_entries` subscriptions: an announcement past the bound is refused (and the
+/// subtree's events for it are lost until room frees), so a peer cannot make the node grow
+/// without end.
 #[derive(Debug)]
 pub(super) struct ChildTables {
-    tables: BTreeMap<NodeId, ChildTable>,
-    entries: usize,
+    learned: HashMap<SubId, Learned>,
+    index: SubscriptionIndex<SubId>,
     max_entries: usize,
 }
 
 impl ChildTables {
     pub(super) fn new(max_entries: usize) -> Self {
         ChildTables {
-            tables: BTreeMap::new(),
-            entries: 0,
+            learned: HashMap::new(),
+            index: SubscriptionIndex::new(),
             max_entries,
         }
     }
 
-    pub(super) fn entries(&self) -> usize {
-        self.entries
+    /// Subscriptions held.
+    pub(super) fn len(&self) -> usize {
+        self.learned.len()
     }
 
-    pub(super) fn children(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.tables.keys().copied()
+    pub(super) fn get(&self, sub: &SubId) -> Option<&Learned> {
+        self.learned.get(sub)
     }
 
-    pub(super) fn get(&self, child: &NodeId, sub: &SubId) -> Option<&Learned> {
-        self.tables.get(child)?.entries.get(sub)
+    /// Every subscription held, in id order.
+    pub(super) fn subs(&self) -> Vec<SubId> {
+        let mut subs: Vec<SubId> = self.learned.keys().copied().collect();
+        subs.sort_unstable();
+        subs
     }
 
-    /// Adds or replaces an entry; returns false if the bound refused it.
-    pub(super) fn learn(&mut self, child: NodeId, sub: SubId, learned: Learned) -> bool {
-        let table = self.tables.entry(child).or_default();
-        if !table.entries.contains_key(&sub) {
-            if self.entries >= self.max_entries {
-                return false;
+    /// Takes in `child`'s announcement of `sub` with its parsed `filter`.
+    pub(super) fn learn(
+        &mut self,
+        child: NodeId,
+        sub: SubId,
+        text: Arc<str>,
+        filter: &Filter,
+        expires: Option<Micros>,
+        lease: Micros,
+    ) -> Learnt {
+        let full = self.learned.len() >= self.max_entries;
+        match self.learned.get_mut(&sub) {
+            Some(learned) if learned.text == text => {
+                learned.expires = expires;
+                match learned.holders.iter_mut().find(|(h, _)| *h == child) {
+                    Some((_, until)) => *until = lease,
+                    None => learned.holders.push((child, lease)),
+                }
+                Learnt::Known
             }
-            self.entries += 1;
+            Some(learned) => {
+                *learned = Learned {
+                    text,
+                    expires,
+                    holders: vec![(child, lease)],
+                };
+                self.index.insert(sub, filter);
+                Learnt::Changed
+            }
+            None if full => Learnt::Refused,
+            None => {
+                self.learned.insert(
+                    sub,
+                    Learned {
+                        text,
+                        expires,
+                        holders: vec![(child, lease)],
+                    },
+                );
+                self.index.insert(sub, filter);
+                Learnt::New
+            }
         }
-        table.index.insert(sub, &learned.filter);
-        table.entries.insert(sub, learned);
-        true
     }
 
-    /// Extends the lease of `sub` from `child`; returns false if the entry is unknown.
+    /// Extends `child`'s lease on `sub`; returns false if the child does not hold it.
     pub(super) fn refresh(&mut self, child: &NodeId, sub: &SubId, lease: Micros) -> bool {
-        match self
-            .tables
-            .get_mut(child)
-            .and_then(|t| t.entries.get_mut(sub))
-        {
-            Some(learned) => {
-                learned.lease = learned.lease.max(lease);
+        let holder = self
+            .learned
+            .get_mut(sub)
+            .and_then(|l| l.holders.iter_mut().find(|(h, _)| h == child));
+        match holder {
+            Some((_, until)) => {
+                *until = (*until).max(lease);
                 true
             }
             None => false,
         }
     }
 
-    pub(super) fn forget(&mut self, child: &NodeId, sub: &SubId) -> Option<Learned> {
-        let table = self.tables.get_mut(child)?;
-        let learned = table.entries.remove(sub)?;
-        table.index.remove(sub);
-        self.entries -= 1;
-        if table.entries.is_empty() {
-            self.tables.remove(child);
-        }
-        Some(learned)
-    }
-
-    /// Drops a child's whole table; returns the subscriptions it held, in id order.
-    pub(super) fn drop_child(&mut self, child: &NodeId) -> Vec<SubId> {
-        let Some(table) = self.tables.remove(child) else {
-            return Vec::new();
+    /// `child` no longer holds `sub`; returns true if no child does any more (the entry is
+    /// gone).
+    pub(super) fn forget(&mut self, child: &NodeId, sub: &SubId) -> bool {
+        let Some(learned) = self.learned.get_mut(sub) else {
+            return false;
         };
-        self.entries -= table.entries.len();
-        let mut subs: Vec<SubId> = table.entries.into_keys().collect();
-        subs.sort_unstable();
-        subs
+        let before = learned.holders.len();
+        learned.holders.retain(|(h, _)| h != child);
+        if learned.holders.len() == before || !learned.holders.is_empty() {
+            return false;
+        }
+        self.learned.remove(sub);
+        self.index.remove(sub);
+        true
     }
 
-    /// Entries whose lease or expiry has passed at `now`, in (child, id) order.
-    pub(super) fn lapsed(&self, now: Micros) -> Vec<(NodeId, SubId)> {
-        let mut lapsed = Vec::new();
-        for (&child, table) in &self.tables {
-            let mut subs: Vec<SubId> = table
-                .entries
-                .iter()
-                .filter(|(_, l)| l.lease <= now || l.expires.is_some_and(|at| at <= now))
-                .map(|(&sub, _)| sub)
-                .collect();
-            subs.sort_unstable();
-            lapsed.extend(subs.into_iter().map(|sub| (child, sub)));
-        }
+    /// `child` holds nothing any more; returns the subscriptions now gone, in id order.
+    pub(super) fn drop_child(&mut self, child: &NodeId) -> Vec<SubId> {
+        let held: Vec<SubId> = self
+            .learned
+            .iter()
+            .filter(|(_, l)| l.holders.iter().any(|(h, _)| h == child))
+            .map(|(&sub, _)| sub)
+            .collect();
+        let mut gone: Vec<SubId> = held
+            .into_iter()
+            .filter(|sub| self.forget(child, sub))
+            .collect();
+        gone.sort_unstable();
+        gone
+    }
+
+    /// Holdings whose lease, or whose subscription's expiry, has passed at `now`, in
+    /// (subscription, child) order.
+    pub(super) fn lapsed(&self, now: Micros) -> Vec<(SubId, NodeId)> {
+        let mut lapsed: Vec<(SubId, NodeId)> = self
+            .learned
+            .iter()
+            .flat_map(|(&sub, l)| {
+                let expired = l.expires.is_some_and(|at| at <= now);
+                l.holders
+                    .iter()
+                    .filter(move |&&(_, until)| expired || until <= now)
+                    .map(move |&(h, _)| (sub, h))
+            })
+            .collect();
+        lapsed.sort_unstable();
         lapsed
     }
 
-    /// Whether some filter learned from `child` matches `event`.
-    pub(super) fn wants(&self, child: &NodeId, event: &Event) -> bool {
-        self.tables
-            .get(child)
-            .is_some_and(|table| !table.index.matches(event).is_empty())
+    /// The children holding some subscription that matches `event`, in key order.
+    pub(super) fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
+        self.index
+            .matches(event)
+            .into_iter()
+            .filter_map(|sub| self.learned.get(sub))
+            .flat_map(|l| l.holders.iter().map(|&(h, _)| h))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(n: u8) -> NodeId {
+        NodeId::from_bytes([n; 32])
+    }
+
+    fn sub(seq: u64) -> SubId {
+        SubId {
+            origin: node(9),
+            seq,
+        }
+    }
+
+    fn learn(tables: &mut ChildTables, child: u8, seq: u64, text: &str, lease: Micros) -> Learnt {
+        let filter = Filter::parse(text).unwrap();
+        tables.learn(node(child), sub(seq), text.into(), &filter, None, lease)
+    }
+
+    #[test]
+    fn holders_leases_and_matching() {
+        let mut tables = ChildTables::new(10);
+        assert_eq!(learn(&mut tables, 1, 1, "x > 1", 100), Learnt::New);
+        assert_eq!(learn(&mut tables, 2, 1, "x > 1", 50), Learnt::Known);
+        assert_eq!(learn(&mut tables, 3, 2, "y > 1", 100), Learnt::New);
+        let event = sift_matcher::Event::from_json(r#"{"x": 5}"#, &Default::default()).unwrap();
+        assert_eq!(
+            tables.interested(&event),
+            BTreeSet::from([node(1), node(2)])
+        );
+        assert_eq!(tables.lapsed(60), vec![(sub(1), node(2))]);
+        assert!(tables.refresh(&node(2), &sub(1), 200));
+        assert!(!tables.refresh(&node(3), &sub(1), 200));
+        assert!(tables.lapsed(60).is_empty());
+        assert!(!tables.forget(&node(1), &sub(1)));
+        assert!(tables.forget(&node(2), &sub(1)));
+        assert_eq!(tables.drop_child(&node(3)), vec![sub(2)]);
+        assert_eq!(tables.len(), 0);
+        assert!(tables.interested(&event).is_empty());
+    }
+
+    #[test]
+    fn a_changed_filter_replaces_the_old_and_the_bound_holds() {
+        let mut tables = ChildTables::new(1);
+        learn(&mut tables, 1, 1, "x > 1", 100);
+        assert_eq!(learn(&mut tables, 1, 1, "x < 1", 100), Learnt::Changed);
+        let event = sift_matcher::Event::from_json(r#"{"x": 5}"#, &Default::default()).unwrap();
+        assert!(tables.interested(&event).is_empty());
+        assert_eq!(learn(&mut tables, 1, 2, "x > 1", 100), Learnt::Refused);
     }
 }
