@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::id::NodeId;
+use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::Overlay;
 use crate::strategy::{
@@ -104,5 +104,9 @@ impl Strategy for Flood {
 
     fn routing_entries(&self) -> usize {
         0
+    }
+
+    fn routed_subscriptions(&self) -> Vec<SubId> {
+        Vec::new()
     }
 }

@@ -9,6 +9,7 @@ pub mod flood;
 pub mod id;
 pub mod local;
 pub mod membership;
+pub mod sample;
 pub mod seen;
 pub mod selective;
 pub mod strategy;

@@ -33,6 +33,10 @@
 //!   nothing, so each forced acceptance moves one link and the overlay comes to rest: nodes one
 //!   short of a full view stay so rather than churn (an earlier rule let them force now and
 //!   then, and the links never stopped moving, so content routing over them never settled).
+//! - Reconnecting: a node keeps the neighbours it lost to a failure (at most 16, for 300
+//!   ticks) and every 5 ticks asks one of them again, with a request the receiver does not
+//!   refuse and both sides take in even with a full view (one link over). That is what merges
+//!   the two sides of a healed partition, whose nodes had dropped each other from both views.
 //! - Shuffling: every few ticks a node sends a sample of both views on a short random walk;
 //!   the node where it ends answers with a sample of its passive view, and both merge what they
 //!   got into their passive views, so the passive views keep meeting fresh, live nodes.
@@ -42,8 +46,18 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
+use crate::sample::sample;
 use crate::strategy::{Input, Micros, Outputs, Timer};
 use crate::wire::Message;
+
+/// Neighbours lost to a failure that a node keeps trying to reach again, at most.
+const LOST_PEERS: usize = 16;
+
+/// Ticks between two attempts to reach a lost neighbour again.
+const RECONNECT_EVERY: u32 = 5;
+
+/// Ticks after which a lost neighbour is given up.
+const LOST_TTL: u32 = 300;
 
 /// Most node ids a shuffle carries; longer lists from a peer are cut to this.
 pub const MAX_SHUFFLE: usize = 64;
@@ -98,9 +112,13 @@ pub enum MembershipMessage {
     Neighbor {
         /// The asker's neighbours.
         links: u8,
+        /// The asker lost the receiver to a failure and is trying it again.
+        reconnect: bool,
     },
     NeighborReply {
         accepted: bool,
+        /// The answer to a reconnection.
+        reconnect: bool,
     },
     Disconnect,
     Shuffle {
@@ -130,6 +148,8 @@ struct Membership {
     passive: Vec<NodeId>,
     /// The passive peer asked to become a neighbour, until it answers or a tick passes.
     requesting: Option<NodeId>,
+    /// Neighbours lost to a failure, with the tick they were lost at.
+    lost: Vec<(NodeId, u32)>,
     /// Whether a node of the overlay has answered this node's join (always true for a node
     /// with no bootstrap peers: it founds the overlay).
     joined: bool,
@@ -224,6 +244,7 @@ impl Membership {
             active: Vec::new(),
             passive: Vec::new(),
             requesting: None,
+            lost: Vec::new(),
             ticks: 0,
         }
     }
@@ -260,6 +281,9 @@ impl Membership {
         for &peer in &self.active {
             fx.send(peer, MembershipMessage::Ping);
         }
+        if self.ticks.is_multiple_of(RECONNECT_EVERY) {
+            self.reconnect(fx);
+        }
         // A node short of neighbours shuffles every tick, for candidates to ask.
         let short = self.active.len() < self.config.active_size;
         if short || self.ticks.is_multiple_of(self.config.shuffle_every.max(1)) {
@@ -288,20 +312,31 @@ impl Membership {
                 self.add_active(from, fx);
                 self.integrate(&sample, fx);
             }
-            MembershipMessage::Neighbor { links } => {
+            MembershipMessage::Neighbor { links, reconnect } => {
                 let size = self.config.active_size;
-                let accepted = self.active.len() < size || usize::from(links) + 2 <= size;
+                let accepted =
+                    reconnect || self.active.len() < size || usize::from(links) + 2 <= size;
                 if accepted {
-                    self.add_active(from, fx);
+                    self.add_active_within(from, self.limit(reconnect), fx);
                 }
-                fx.send(from, MembershipMessage::NeighborReply { accepted });
+                fx.send(
+                    from,
+                    MembershipMessage::NeighborReply {
+                        accepted,
+                        reconnect,
+                    },
+                );
             }
-            MembershipMessage::NeighborReply { accepted } => {
+            MembershipMessage::NeighborReply {
+                accepted,
+                reconnect,
+            } => {
                 if self.requesting == Some(from) {
                     self.requesting = None;
                 }
                 if accepted {
-                    self.add_active(from, fx);
+                    self.lost.retain(|&(p, _)| p != from);
+                    self.add_active_within(from, self.limit(reconnect), fx);
                 }
             }
             MembershipMessage::Disconnect => {
@@ -328,7 +363,12 @@ impl Membership {
 
     /// A peer could not be reached: it leaves both views and a replacement is sought.
     fn peer_down(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
-        self.remove_active(peer, fx);
+        if self.remove_active(peer, fx) && !self.lost.iter().any(|&(p, _)| p == peer) {
+            if self.lost.len() == LOST_PEERS {
+                self.lost.remove(0);
+            }
+            self.lost.push((peer, self.ticks));
+        }
         self.passive.retain(|&p| p != peer);
         if self.requesting == Some(peer) {
             self.requesting = None;
@@ -438,6 +478,24 @@ impl Membership {
         }
     }
 
+    /// Tries one neighbour lost to a failure again, with a request that is not refused (and
+    /// that both sides take in even with a full view, see [`Membership::limit`]). A partition
+    /// makes every node drop the peers across it from both views, so once it heals nothing
+    /// else would ever link the two sides again; a crashed peer that restarted is taken back
+    /// the same way. One link across is enough to merge the overlays.
+    fn reconnect(&mut self, fx: &mut Effects<'_>) {
+        let now = self.ticks;
+        let active = &self.active;
+        self.lost
+            .retain(|&(p, at)| now.wrapping_sub(at) < LOST_TTL && !active.contains(&p));
+        let lost: Vec<NodeId> = self.lost.iter().map(|&(p, _)| p).collect();
+        if let Some(&peer) = fx.pick(&lost) {
+            let links = self.active.len().min(usize::from(u8::MAX)) as u8;
+            let reconnect = true;
+            fx.send(peer, MembershipMessage::Neighbor { links, reconnect });
+        }
+    }
+
     /// Asks a passive peer to become a neighbour if the active view has room.
     fn promote(&mut self, fx: &mut Effects<'_>) {
         if self.active.len() >= self.config.active_size || self.requesting.is_some() {
@@ -445,16 +503,29 @@ impl Membership {
         }
         if let Some(&candidate) = fx.pick(&self.passive) {
             let links = self.active.len().min(usize::from(u8::MAX)) as u8;
-            fx.send(candidate, MembershipMessage::Neighbor { links });
+            let reconnect = false;
+            fx.send(candidate, MembershipMessage::Neighbor { links, reconnect });
             self.requesting = Some(candidate);
         }
     }
 
+    /// The most neighbours a node takes a new link up to without dropping one: one over the
+    /// view's size for a reconnection. Dropping a neighbour to reconnect moved links (and so
+    /// the routing over them) long after a failure was over; a link more does not.
+    fn limit(&self, reconnect: bool) -> usize {
+        self.config.active_size.max(1) + usize::from(reconnect)
+    }
+
     fn add_active(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        self.add_active_within(peer, self.limit(false), fx);
+    }
+
+    /// Takes `peer` in, dropping a random neighbour first if the view holds `limit` already.
+    fn add_active_within(&mut self, peer: NodeId, limit: usize, fx: &mut Effects<'_>) {
         if peer == self.me || self.active.contains(&peer) {
             return;
         }
-        if self.active.len() >= self.config.active_size.max(1) {
+        if self.active.len() >= limit {
             let victim = self.active[fx.rng.random_range(0..self.active.len())];
             self.remove_active(victim, fx);
             fx.send(victim, MembershipMessage::Disconnect);
@@ -492,16 +563,4 @@ impl Membership {
 fn sample_of(nodes: &[NodeId], n: usize, except: NodeId, rng: &mut ChaCha8Rng) -> Vec<NodeId> {
     let others: Vec<NodeId> = nodes.iter().copied().filter(|&p| p != except).collect();
     sample(&others, n, rng)
-}
-
-/// Up to `n` distinct entries of `nodes`, chosen uniformly.
-fn sample(nodes: &[NodeId], n: usize, rng: &mut ChaCha8Rng) -> Vec<NodeId> {
-    let mut pool = nodes.to_vec();
-    let n = n.min(pool.len());
-    for i in 0..n {
-        let j = rng.random_range(i..pool.len());
-        pool.swap(i, j);
-    }
-    pool.truncate(n);
-    pool
 }

@@ -121,6 +121,9 @@ pub trait Strategy: fmt::Debug + std::marker::Send {
     /// Entries of routing state the node keeps (filters per neighbour, tree links, ...), the
     /// figure `sift compare` reports as routing state.
     fn routing_entries(&self) -> usize;
+
+    /// The subscriptions the node's routing state names, for checking that state ages out.
+    fn routed_subscriptions(&self) -> Vec<SubId>;
 }
 
 /// The strategies sift implements, by the names `--strategy` takes.

@@ -102,6 +102,12 @@ impl SpanningTree {
         self.route.root
     }
 
+    /// The node (re)started at `now`: offer versions count on from there, so that they exceed
+    /// every version an earlier incarnation of the node sent, which neighbours may remember.
+    pub fn start(&mut self, now: Micros) {
+        self.sent = self.sent.max(now);
+    }
+
     /// What the offers say apart from their version and the parent flag: a change of it is
     /// news for the neighbours. The root's number advances every tick, so nodes pass the new
     /// number on as soon as it reaches them, and each hop adds only a message's latency to how

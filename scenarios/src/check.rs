@@ -12,6 +12,7 @@ use sift_matcher::{Event, Filter, SubscriptionIndex};
 
 #[derive(Debug)]
 struct SubTruth {
+    node: u32,
     filter: Filter,
     installed: Micros,
     /// When it stops being active (its expiry), if ever.
@@ -43,6 +44,9 @@ pub(crate) struct Tally {
     pub(crate) missing: u64,
     pub(crate) duplicates: u64,
     pub(crate) spurious: u64,
+    /// Owed and missing among the events published once the faults were over.
+    pub(crate) owed_after_faults: u64,
+    pub(crate) missing_after_faults: u64,
 }
 
 #[derive(Debug)]
@@ -50,7 +54,8 @@ pub(crate) struct Checker {
     settle: Micros,
     subs: HashMap<u32, SubTruth>,
     index: SubscriptionIndex<u32>,
-    /// Per event: its publication time, and the subscriptions owed it.
+    /// Per event: its publication time, and the matching subscriptions active then. Which of
+    /// them are owed exact delivery is decided at the end, when every crash is known.
     events: HashMap<u32, (Micros, Event, Vec<u32>)>,
     /// Deliveries per (event, subscription).
     delivered: HashMap<(u32, u32), u32>,
@@ -74,6 +79,7 @@ impl Checker {
     pub(crate) fn subscribe(
         &mut self,
         sub: u32,
+        node: u32,
         filter: &Filter,
         at: Micros,
         ends: Option<Micros>,
@@ -82,6 +88,7 @@ impl Checker {
         self.subs.insert(
             sub,
             SubTruth {
+                node,
                 filter: filter.clone(),
                 installed: at,
                 ends,
@@ -92,18 +99,30 @@ impl Checker {
     /// Records the ground truth for an event published at `at`: every subscription active
     /// then whose filter matches.
     pub(crate) fn publish(&mut self, event_id: u32, event: &Event, at: Micros) {
-        let mut owed = Vec::new();
-        for &sub in self.index.matches(event) {
-            let truth = &self.subs[&sub];
-            if truth.active_at(at) {
-                self.tally.expected += 1;
-                if truth.settled_around(at, self.settle) {
-                    owed.push(sub);
-                }
-            }
+        let mut active: Vec<u32> = self
+            .index
+            .matches(event)
+            .into_iter()
+            .copied()
+            .filter(|sub| self.subs[sub].active_at(at))
+            .collect();
+        active.sort_unstable();
+        self.tally.expected += active.len() as u64;
+        self.events.insert(event_id, (at, event.clone(), active));
+    }
+
+    /// `node` crashed at `at`: its clients' subscriptions end then.
+    pub(crate) fn crash(&mut self, node: u32, at: Micros) {
+        for truth in self.subs.values_mut().filter(|t| t.node == node) {
+            truth.ends = Some(truth.ends.map_or(at, |end| end.min(at)));
         }
-        self.tally.owed += owed.len() as u64;
-        self.events.insert(event_id, (at, event.clone(), owed));
+    }
+
+    /// Whether `sub` ended at or before `t` (or was never made).
+    pub(crate) fn ended_by(&self, sub: u32, t: Micros) -> bool {
+        self.subs
+            .get(&sub)
+            .is_none_or(|truth| truth.ends.is_some_and(|end| end <= t))
     }
 
     pub(crate) fn deliver(&mut self, event_id: u32, sub: u32, latency: Micros) {
@@ -126,15 +145,23 @@ impl Checker {
         }
     }
 
-    /// The totals, counting as missing every owed delivery that did not happen.
-    pub(crate) fn finish(mut self) -> (Tally, Vec<Micros>) {
-        let delivered = &self.delivered;
-        self.tally.missing = self
-            .events
-            .iter()
-            .flat_map(|(&event, (_, _, owed))| owed.iter().map(move |&sub| (event, sub)))
-            .filter(|pair| !delivered.contains_key(pair))
-            .count() as u64;
+    /// The totals, counting as missing every owed delivery that did not happen; events
+    /// published from `recovered_from` on are also counted apart.
+    pub(crate) fn finish(mut self, recovered_from: Micros) -> (Tally, Vec<Micros>) {
+        for (&event, (at, _, active)) in &self.events {
+            for sub in active {
+                if !self.subs[sub].settled_around(*at, self.settle) {
+                    continue;
+                }
+                let missing = !self.delivered.contains_key(&(event, *sub));
+                self.tally.owed += 1;
+                self.tally.missing += u64::from(missing);
+                if *at >= recovered_from {
+                    self.tally.owed_after_faults += 1;
+                    self.tally.missing_after_faults += u64::from(missing);
+                }
+            }
+        }
         (self.tally, self.latencies)
     }
 }
@@ -152,10 +179,10 @@ mod tests {
     fn owed_missing_duplicate_and_spurious_deliveries_are_told_apart() {
         let mut checker = Checker::new(100);
         let f = |text: &str| Filter::parse(text).unwrap();
-        checker.subscribe(1, &f("x > 0"), 0, None);
-        checker.subscribe(2, &f("x > 0"), 950, None); // within a settle period of event 0
-        checker.subscribe(3, &f("x < 0"), 0, None);
-        checker.subscribe(4, &f("x > 0"), 0, Some(500)); // expired before event 0
+        checker.subscribe(1, 0, &f("x > 0"), 0, None);
+        checker.subscribe(2, 0, &f("x > 0"), 950, None); // within a settle period of event 0
+        checker.subscribe(3, 0, &f("x < 0"), 0, None);
+        checker.subscribe(4, 0, &f("x > 0"), 0, Some(500)); // expired before event 0
         checker.publish(0, &event(r#"{"x": 1}"#), 1_000);
         checker.publish(1, &event(r#"{"x": 2}"#), 2_000);
         checker.deliver(0, 1, 10);
@@ -164,7 +191,7 @@ mod tests {
         checker.deliver(0, 3, 10); // filter does not match
         checker.deliver(0, 4, 10); // long expired
         checker.deliver(1, 2, 10);
-        let (tally, latencies) = checker.finish();
+        let (tally, latencies) = checker.finish(1_500);
         assert_eq!(tally.expected, 2 + 2);
         assert_eq!(tally.owed, 1 + 2);
         assert_eq!(tally.deliveries, 6);
@@ -173,5 +200,9 @@ mod tests {
         // Event 1 owed to subscription 1, which never got it.
         assert_eq!(tally.missing, 1);
         assert_eq!(latencies.len(), 6);
+        assert_eq!(
+            (tally.owed_after_faults, tally.missing_after_faults),
+            (2, 1)
+        );
     }
 }

@@ -12,6 +12,6 @@ mod sim;
 mod summary;
 mod trace;
 
-pub use scenario::{Scenario, ScenarioError, WorkloadKind};
+pub use scenario::{Fault, FaultKind, Scenario, ScenarioError, WorkloadKind};
 pub use sim::{Progress, RunError, run};
 pub use summary::{Latency, Load, Summary};

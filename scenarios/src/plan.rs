@@ -17,9 +17,21 @@ const SUBSCRIBE_WINDOW: Micros = 1_000_000;
 
 #[derive(Debug)]
 pub(crate) enum Action {
-    Start { node: u32, bootstrap: Vec<u32> },
-    Subscribe { sub: u32 },
-    Publish { event: u32, node: u32 },
+    Start {
+        node: u32,
+        bootstrap: Vec<u32>,
+    },
+    Subscribe {
+        sub: u32,
+    },
+    Publish {
+        event: u32,
+        node: u32,
+    },
+    /// The scenario's fault with this index.
+    Fault {
+        fault: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -39,6 +51,8 @@ pub(crate) struct Plan {
     pub(crate) events: Vec<Event>,
     /// The run stops here: one settle period after the last publication.
     pub(crate) end: Micros,
+    /// Events published from here on are owed exact delivery again after the faults.
+    pub(crate) recovered_from: Micros,
 }
 
 enum Generator {
@@ -118,11 +132,19 @@ pub(crate) fn plan(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Plan {
         )
     }));
     let last = publish_from + (scenario.events as Micros).saturating_sub(1) * interval;
+    let mut recovered_from = 0;
+    for (fault, spec) in scenario.faults.iter().enumerate() {
+        let at = publish_from + ms(spec.after_ms);
+        recovered_from = recovered_from.max(at + scenario.recovery_ms * 1_000);
+        actions.push((at, Action::Fault { fault }));
+    }
+    // Stable: at equal times, starts, subscriptions, publications and faults keep this order.
     actions.sort_by_key(|&(at, _)| at);
     Plan {
         actions,
         subs,
         events,
-        end: last + settle,
+        end: last.max(recovered_from) + settle,
+        recovered_from,
     }
 }

@@ -32,6 +32,33 @@ impl FromStr for WorkloadKind {
     }
 }
 
+/// A fault the scenario injects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// `fraction` of the running nodes stop, losing their state and their clients'
+    /// subscriptions.
+    Crash,
+    /// Every crashed node starts again, with its key but no state, and rejoins.
+    Restart,
+    /// `fraction` of the nodes are cut off from the rest: messages across are not delivered
+    /// and their senders learn it as from a broken connection.
+    Partition,
+    /// The partition ends.
+    Heal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// When, in milliseconds after the first publication.
+    pub after_ms: f64,
+    pub kind: FaultKind,
+    /// The share of nodes a crash or a partition takes.
+    #[serde(default)]
+    pub fraction: Option<f64>,
+}
+
 /// Every parameter of a run. Times are in milliseconds, as scenario files write them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -56,6 +83,12 @@ pub struct Scenario {
     pub join_interval_ms: f64,
     /// Time between two publications (spread over the nodes).
     pub publish_interval_ms: f64,
+    /// How long a routing entry lives without a refresh, for strategies that lease them.
+    pub lease_s: f64,
+    /// Faults, in any order.
+    pub faults: Vec<Fault>,
+    /// Time after the last fault from which exact delivery is owed again.
+    pub recovery_ms: u64,
 }
 
 impl Default for Scenario {
@@ -74,6 +107,9 @@ impl Default for Scenario {
             ttl_s: None,
             join_interval_ms: 2.0,
             publish_interval_ms: 1.0,
+            lease_s: 30.0,
+            faults: Vec::new(),
+            recovery_ms: 10_000,
         }
     }
 }
@@ -148,13 +184,41 @@ impl Scenario {
                 ));
             }
         }
+        if !(self.lease_s.is_finite() && self.lease_s > 0.0) {
+            return invalid(format!(
+                "lease must be a positive number of seconds, not {}",
+                self.lease_s
+            ));
+        }
+        for fault in &self.faults {
+            if !(fault.after_ms.is_finite() && fault.after_ms >= 0.0) {
+                return invalid(format!(
+                    "a fault's after_ms must be a non-negative number of milliseconds, not {}",
+                    fault.after_ms
+                ));
+            }
+            let needs_fraction = matches!(fault.kind, FaultKind::Crash | FaultKind::Partition);
+            match fault.fraction {
+                Some(f) if needs_fraction && !(f > 0.0 && f < 1.0) => {
+                    return invalid(format!("a fault's fraction must be in (0, 1), not {f}"));
+                }
+                None if needs_fraction => {
+                    return invalid(format!("a {:?} fault needs a fraction", fault.kind));
+                }
+                Some(_) if !needs_fraction => {
+                    return invalid(format!("a {:?} fault takes no fraction", fault.kind));
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
-    /// Whether the strategy promises exact delivery on this scenario's network: flooding
-    /// does when no message is lost.
+    /// Whether the strategies promise exact delivery on this scenario: they do on a network
+    /// that loses nothing and without faults. With faults, the summary's `after_faults` part
+    /// says whether delivery became exact again after [`Scenario::recovery_ms`].
     pub fn promises_exact_delivery(&self) -> bool {
-        self.loss == 0.0
+        self.loss == 0.0 && self.faults.is_empty()
     }
 }
 

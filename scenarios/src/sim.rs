@@ -15,6 +15,7 @@ use std::sync::Arc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
+use sift_core::sample::sample;
 use sift_core::strategy::build;
 use sift_core::wire::encoded_len;
 use sift_core::{
@@ -25,9 +26,9 @@ use sift_core::{
 use crate::check::Checker;
 use crate::network::Network;
 use crate::plan::{Action, Plan, plan};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{Fault, FaultKind, Scenario, ScenarioError};
 use crate::summary::{Latency, Load, Summary};
-use crate::trace::Trace;
+use crate::trace::{Trace, node_name};
 
 /// Told how far the run has got, now and then.
 pub trait Progress {
@@ -65,9 +66,11 @@ pub fn run(
     let ids: Vec<NodeId> = (0..scenario.nodes)
         .map(|_| NodeId::random(&mut seeds))
         .collect();
+    let faults_rng = ChaCha8Rng::seed_from_u64(seeds.random());
     let plan = plan(scenario, &mut plan_rng);
     let mut config = StrategyConfig::default();
     config.membership.active_size = scenario.degree;
+    config.selective.lease = (scenario.lease_s * 1e6).round() as Micros;
     let mut sim = Sim {
         now: 0,
         seq: 0,
@@ -87,11 +90,14 @@ pub fn run(
         trace: Trace::new(trace),
         stats: Stats::default(),
         out: Outputs::default(),
+        faults_rng,
+        crashed: Vec::new(),
+        cut_off: Vec::new(),
     };
-    let end = plan.end;
+    let (end, recovered_from) = (plan.end, plan.recovered_from);
     sim.play(scenario, plan, progress);
     progress.advance(end, end);
-    let summary = sim.summarize(scenario, end);
+    let summary = sim.summarize(scenario, end, recovered_from);
     let mut trace = sim.trace;
     if trace.is_on() {
         let fields = serde_json::to_value(&summary).expect("a summary serializes");
@@ -157,6 +163,12 @@ struct Sim {
     trace: Trace,
     stats: Stats,
     out: Outputs,
+    /// Draws which nodes a fault takes.
+    faults_rng: ChaCha8Rng,
+    /// Nodes crashed and not restarted.
+    crashed: Vec<u32>,
+    /// During a partition, the side each node is on; empty otherwise.
+    cut_off: Vec<bool>,
 }
 
 /// Steps between two progress reports.
@@ -169,6 +181,7 @@ impl Sim {
             subs,
             events,
             end,
+            recovered_from: _,
         } = plan;
         let mut actions = actions.into_iter().peekable();
         let mut steps = 0u64;
@@ -192,8 +205,17 @@ impl Sim {
                     Action::Start { node, bootstrap } => self.start(scenario, node, &bootstrap),
                     Action::Subscribe { sub } => {
                         let planned = &subs[sub as usize];
-                        self.checker
-                            .subscribe(sub, &planned.filter, planned.at, planned.expires);
+                        // A client of a crashed node cannot subscribe there.
+                        if self.nodes[planned.node as usize].is_none() {
+                            continue;
+                        }
+                        self.checker.subscribe(
+                            sub,
+                            planned.node,
+                            &planned.filter,
+                            planned.at,
+                            planned.expires,
+                        );
                         self.trace.record(
                             self.now,
                             Some(planned.node),
@@ -211,6 +233,9 @@ impl Sim {
                         self.dispatch(planned.node, Input::Subscribe(subscription));
                     }
                     Action::Publish { event, node } => {
+                        if self.nodes[node as usize].is_none() {
+                            continue;
+                        }
                         let publication = Arc::new(Publication {
                             id: EventId {
                                 origin: self.ids[node as usize],
@@ -228,6 +253,7 @@ impl Sim {
                         );
                         self.dispatch(node, Input::Publish(publication));
                     }
+                    Action::Fault { fault } => self.fault(scenario, &scenario.faults[fault]),
                 }
             } else {
                 let Reverse(due) = self.queue.pop().expect("peeked");
@@ -241,6 +267,58 @@ impl Sim {
                 progress.advance(self.now, end);
             }
         }
+    }
+
+    /// Injects a fault (see [`FaultKind`]).
+    fn fault(&mut self, scenario: &Scenario, fault: &Fault) {
+        let running: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&n| self.nodes[n as usize].is_some())
+            .collect();
+        let fraction = fault.fraction.unwrap_or(0.0);
+        let mut affected = Vec::new();
+        match fault.kind {
+            FaultKind::Crash => {
+                let count = (running.len() as f64 * fraction).round() as usize;
+                affected = sample(&running, count, &mut self.faults_rng);
+                affected.sort_unstable();
+                for &node in &affected {
+                    self.nodes[node as usize] = None;
+                    self.checker.crash(node, self.now);
+                }
+                self.crashed.extend(&affected);
+            }
+            FaultKind::Restart => {
+                affected = std::mem::take(&mut self.crashed);
+                affected.sort_unstable();
+                for &node in &affected {
+                    let bootstrap = sample(&running, 3, &mut self.faults_rng);
+                    self.start(scenario, node, &bootstrap);
+                }
+            }
+            FaultKind::Partition => {
+                let all: Vec<u32> = (0..self.nodes.len() as u32).collect();
+                let count = (all.len() as f64 * fraction).round() as usize;
+                affected = sample(&all, count, &mut self.faults_rng);
+                affected.sort_unstable();
+                self.cut_off = vec![false; self.nodes.len()];
+                for &node in &affected {
+                    self.cut_off[node as usize] = true;
+                }
+            }
+            FaultKind::Heal => self.cut_off.clear(),
+        }
+        let kind = serde_json::to_value(fault.kind).expect("a fault kind serializes");
+        self.trace.record(
+            self.now,
+            None,
+            "fault",
+            json!({ "fault": kind, "nodes": affected.iter().map(|&n| node_name(n)).collect::<Vec<_>>() }),
+        );
+    }
+
+    /// Whether a partition separates `a` from `b`.
+    fn separated(&self, a: u32, b: u32) -> bool {
+        !self.cut_off.is_empty() && self.cut_off[a as usize] != self.cut_off[b as usize]
     }
 
     fn start(&mut self, scenario: &Scenario, node: u32, bootstrap: &[u32]) {
@@ -286,7 +364,7 @@ impl Sim {
             let Some(&to) = self.index_of.get(&send.to) else {
                 continue;
             };
-            if self.nodes[to as usize].is_none() {
+            if self.nodes[to as usize].is_none() || self.separated(node, to) {
                 let notice = self.now + self.network.failure_notice();
                 self.schedule(notice, node, Input::PeerDown(send.to));
             } else if self.network.lost() {
@@ -358,9 +436,19 @@ impl Sim {
         roots.len()
     }
 
-    fn summarize(&mut self, scenario: &Scenario, end: Micros) -> Summary {
+    fn summarize(&mut self, scenario: &Scenario, end: Micros, recovered_from: Micros) -> Summary {
+        // Entries for subscriptions that ended this long before the end should be gone.
+        let aged_out_by =
+            end.saturating_sub(self.config.selective.lease + scenario.settle_ms * 1_000);
+        let stale_routing_entries = self
+            .nodes
+            .iter()
+            .flatten()
+            .flat_map(|s| s.routed_subscriptions())
+            .filter(|sub| self.checker.ended_by(sub.seq as u32, aged_out_by))
+            .count() as u64;
         let checker = std::mem::replace(&mut self.checker, Checker::new(0));
-        let (tally, latencies) = checker.finish();
+        let (tally, latencies) = checker.finish(recovered_from);
         let events = scenario.events.max(1) as f64;
         let running = || self.nodes.iter().flatten();
         Summary {
@@ -373,6 +461,9 @@ impl Sim {
             owed_deliveries: tally.owed,
             deliveries: tally.deliveries,
             missing: tally.missing,
+            owed_after_faults: tally.owed_after_faults,
+            missing_after_faults: tally.missing_after_faults,
+            stale_routing_entries,
             duplicates: tally.duplicates,
             spurious: tally.spurious,
             delivered_fraction: if tally.owed == 0 {

@@ -23,6 +23,13 @@ pub struct Summary {
     pub spurious: u64,
     /// Owed deliveries that happened, as a fraction of those owed (1 when none were owed).
     pub delivered_fraction: f64,
+    /// Of the owed deliveries, those of events published after the faults were over (the
+    /// scenario's recovery time after the last one), and how many of them were missed.
+    pub owed_after_faults: u64,
+    pub missing_after_faults: u64,
+    /// Routing entries left at the end for subscriptions that ended more than a lease and a
+    /// settle period before it: state that should have aged out.
+    pub stale_routing_entries: u64,
     /// Messages sent between peers, all kinds.
     pub messages: u64,
     /// Their encoded size in bytes.
@@ -101,7 +108,7 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, String); 18] = [
+        let rows: Vec<(&str, String)> = vec![
             (
                 "strategy",
                 format!("{} (seed {})", self.strategy, self.seed),
@@ -122,6 +129,17 @@ impl fmt::Display for Summary {
             (
                 "delivered",
                 format!("{:.4} of owed", self.delivered_fraction),
+            ),
+            (
+                "after faults",
+                format!(
+                    "{} missing of {} owed",
+                    self.missing_after_faults, self.owed_after_faults
+                ),
+            ),
+            (
+                "stale routing",
+                format!("{} entries", self.stale_routing_entries),
             ),
             (
                 "messages",

@@ -423,6 +423,9 @@ impl Strategy for Selective {
 
     fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs) {
         let expired_before = out.expired.len();
+        if matches!(input, Input::Start) {
+            self.tree.start(now);
+        }
         if let Some(input) = self.overlay.handle(now, input, out) {
             self.on_input(now, input, out);
         }
@@ -441,5 +444,9 @@ impl Strategy for Selective {
 
     fn routing_entries(&self) -> usize {
         self.children.len()
+    }
+
+    fn routed_subscriptions(&self) -> Vec<SubId> {
+        self.children.subs()
     }
 }
