@@ -111,6 +111,13 @@ impl Checker {
         self.events.insert(event_id, (at, event.clone(), active));
     }
 
+    /// The client cancelled `sub` at `at`.
+    pub(crate) fn unsubscribe(&mut self, sub: u32, at: Micros) {
+        if let Some(truth) = self.subs.get_mut(&sub) {
+            truth.ends = Some(truth.ends.map_or(at, |end| end.min(at)));
+        }
+    }
+
     /// `node` crashed at `at`: its clients' subscriptions end then.
     pub(crate) fn crash(&mut self, node: u32, at: Micros) {
         for truth in self.subs.values_mut().filter(|t| t.node == node) {

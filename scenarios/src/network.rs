@@ -10,16 +10,18 @@ pub(crate) struct Network {
     low: Micros,
     high: Micros,
     loss: f64,
+    duplicate: f64,
     rng: ChaCha8Rng,
 }
 
 impl Network {
-    pub(crate) fn new(latency_ms: [f64; 2], loss: f64, rng: ChaCha8Rng) -> Self {
+    pub(crate) fn new(latency_ms: [f64; 2], loss: f64, duplicate: f64, rng: ChaCha8Rng) -> Self {
         let micros = |ms: f64| (ms * 1_000.0).round() as Micros;
         Network {
             low: micros(latency_ms[0]),
             high: micros(latency_ms[1]).max(micros(latency_ms[0])),
             loss,
+            duplicate,
             rng,
         }
     }
@@ -32,6 +34,11 @@ impl Network {
     /// Whether the next message is lost.
     pub(crate) fn lost(&mut self) -> bool {
         self.loss > 0.0 && self.rng.random::<f64>() < self.loss
+    }
+
+    /// Whether the next message is delivered twice.
+    pub(crate) fn duplicated(&mut self) -> bool {
+        self.duplicate > 0.0 && self.rng.random::<f64>() < self.duplicate
     }
 
     /// How long a sender takes to learn that a message could not reach a crashed peer: a

@@ -24,6 +24,9 @@ pub(crate) enum Action {
     Subscribe {
         sub: u32,
     },
+    Unsubscribe {
+        sub: u32,
+    },
     Publish {
         event: u32,
         node: u32,
@@ -132,6 +135,12 @@ pub(crate) fn plan(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Plan {
         )
     }));
     let last = publish_from + (scenario.events as Micros).saturating_sub(1) * interval;
+    for sub in 0..scenario.subs as u32 {
+        if rng.random::<f64>() < scenario.unsubscribe {
+            let at = rng.random_range(publish_from..=last);
+            actions.push((at, Action::Unsubscribe { sub }));
+        }
+    }
     let mut recovered_from = 0;
     for (fault, spec) in scenario.faults.iter().enumerate() {
         let at = publish_from + ms(spec.after_ms);

@@ -75,10 +75,14 @@ pub struct Scenario {
     pub latency_ms: [f64; 2],
     /// Probability that a message is lost.
     pub loss: f64,
+    /// Probability that a message is delivered twice (the copy after its own latency).
+    pub duplicate: f64,
     /// How long the overlay is given to settle after a change before exact delivery is owed.
     pub settle_ms: u64,
     /// Subscriptions expire this long after they are made; none expire when absent.
     pub ttl_s: Option<f64>,
+    /// Share of the subscriptions cancelled at a random time while events are published.
+    pub unsubscribe: f64,
     /// Time between two nodes starting.
     pub join_interval_ms: f64,
     /// Time between two publications (spread over the nodes).
@@ -103,8 +107,10 @@ impl Default for Scenario {
             degree: 5,
             latency_ms: [5.0, 50.0],
             loss: 0.0,
+            duplicate: 0.0,
             settle_ms: 5_000,
             ttl_s: None,
+            unsubscribe: 0.0,
             join_interval_ms: 2.0,
             publish_interval_ms: 1.0,
             lease_s: 30.0,
@@ -161,10 +167,15 @@ impl Scenario {
                 "latency must be a range A..B of milliseconds with 0 <= A <= B, not {low}..{high}"
             ));
         }
-        if !(0.0..1.0).contains(&self.loss) {
+        for (name, p) in [("loss", self.loss), ("duplicate", self.duplicate)] {
+            if !(0.0..1.0).contains(&p) {
+                return invalid(format!("{name} must be a probability in [0, 1), not {p}"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.unsubscribe) {
             return invalid(format!(
-                "loss must be a probability in [0, 1), not {}",
-                self.loss
+                "unsubscribe must be a share in [0, 1], not {}",
+                self.unsubscribe
             ));
         }
         if let Some(ttl) = self.ttl_s

@@ -61,6 +61,7 @@ pub fn run(
     let network = Network::new(
         scenario.latency_ms,
         scenario.loss,
+        scenario.duplicate,
         ChaCha8Rng::seed_from_u64(seeds.random()),
     );
     let ids: Vec<NodeId> = (0..scenario.nodes)
@@ -113,6 +114,7 @@ struct Stats {
     bytes: u64,
     event_messages: u64,
     lost: u64,
+    duplicated: u64,
     matching_ops: u64,
 }
 
@@ -253,6 +255,24 @@ impl Sim {
                         );
                         self.dispatch(node, Input::Publish(publication));
                     }
+                    Action::Unsubscribe { sub } => {
+                        let planned = &subs[sub as usize];
+                        if self.nodes[planned.node as usize].is_none() {
+                            continue;
+                        }
+                        self.checker.unsubscribe(sub, self.now);
+                        self.trace.record(
+                            self.now,
+                            Some(planned.node),
+                            "unsubscribe",
+                            json!({ "sub": sub }),
+                        );
+                        let id = SubId {
+                            origin: self.ids[planned.node as usize],
+                            seq: u64::from(sub),
+                        };
+                        self.dispatch(planned.node, Input::Unsubscribe(id));
+                    }
                     Action::Fault { fault } => self.fault(scenario, &scenario.faults[fault]),
                 }
             } else {
@@ -370,6 +390,12 @@ impl Sim {
             } else if self.network.lost() {
                 self.stats.lost += 1;
             } else {
+                if self.network.duplicated() {
+                    self.stats.duplicated += 1;
+                    let at = self.now + self.network.latency();
+                    let copy = send.msg.clone();
+                    self.schedule(at, to, Input::Message { from, msg: copy });
+                }
                 let at = self.now + self.network.latency();
                 self.schedule(
                     at,
@@ -476,6 +502,7 @@ impl Sim {
             messages_per_event: self.stats.messages as f64 / events,
             event_messages_per_event: self.stats.event_messages as f64 / events,
             lost_messages: self.stats.lost,
+            duplicated_messages: self.stats.duplicated,
             latency_us: Latency::of(latencies),
             node_load: Load::of(self.received.iter().copied()),
             matching_ops: self.stats.matching_ops,

@@ -40,6 +40,8 @@ pub struct Summary {
     pub event_messages_per_event: f64,
     /// Messages lost by the network model.
     pub lost_messages: u64,
+    /// Messages the network model delivered twice.
+    pub duplicated_messages: u64,
     pub latency_us: Latency,
     /// Messages handled per node.
     pub node_load: Load,
@@ -144,8 +146,8 @@ impl fmt::Display for Summary {
             (
                 "messages",
                 format!(
-                    "{} ({} lost), {} bytes",
-                    self.messages, self.lost_messages, self.bytes
+                    "{} ({} lost, {} duplicated), {} bytes",
+                    self.messages, self.lost_messages, self.duplicated_messages, self.bytes
                 ),
             ),
             (

@@ -154,3 +154,51 @@ fn the_overlay_stays_whole_when_control_messages_are_lost() {
         assert_eq!(summary.spurious + summary.duplicates, 0, "seed {seed}");
     }
 }
+
+#[test]
+fn cancelled_and_expiring_subscriptions_and_duplicated_messages_keep_delivery_exact() {
+    for strategy in StrategyKind::ALL {
+        for seed in 1..=3 {
+            let summary = play(&Scenario {
+                unsubscribe: 0.3,
+                ttl_s: Some(8.0),
+                duplicate: 0.1,
+                events: 400,
+                publish_interval_ms: 10.0,
+                ..small(strategy, seed)
+            });
+            assert!(summary.duplicated_messages > 0);
+            assert!(summary.is_exact(), "{strategy} seed {seed}: {summary}");
+            assert!(summary.owed_deliveries > 0, "{strategy} seed {seed}");
+        }
+    }
+}
+
+/// Scenarios drawn from the seed: sizes, degrees, latencies, churn. Every one must be exact.
+#[test]
+fn random_scenarios_are_exact() {
+    use rand::{RngExt, SeedableRng};
+    for seed in 1..=10u64 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let low = rng.random_range(1.0..20.0);
+        let base = Scenario {
+            nodes: rng.random_range(10..80),
+            subs: rng.random_range(50..400),
+            events: rng.random_range(50..300),
+            degree: rng.random_range(3..7),
+            latency_ms: [low, low + rng.random_range(0.0..60.0)],
+            unsubscribe: rng.random_range(0.0..0.4),
+            seed,
+            settle_ms: 4_000,
+            ..Scenario::default()
+        };
+        for strategy in StrategyKind::ALL {
+            let scenario = Scenario {
+                strategy,
+                ..base.clone()
+            };
+            let summary = play(&scenario);
+            assert!(summary.is_exact(), "{scenario:?}: {summary}");
+        }
+    }
+}
