@@ -6,6 +6,7 @@
 //! state machines, so whatever the simulator shows of a strategy holds for the daemon's logic.
 
 pub mod flood;
+pub mod fuzzing;
 pub mod id;
 pub mod local;
 pub mod membership;

@@ -257,3 +257,74 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::id::NodeId;
+    use crate::selective::Announcement;
+    use crate::tree::TreeOffer;
+    use proptest::prelude::*;
+
+    fn node() -> impl Strategy<Value = NodeId> {
+        any::<[u8; 32]>().prop_map(NodeId::from_bytes)
+    }
+
+    fn sub() -> impl Strategy<Value = SubId> {
+        (node(), any::<u64>()).prop_map(|(origin, seq)| SubId { origin, seq })
+    }
+
+    fn message() -> impl Strategy<Value = Message> {
+        prop_oneof![
+            (
+                node(),
+                any::<u64>(),
+                any::<u64>(),
+                any::<u16>(),
+                any::<bool>()
+            )
+                .prop_map(|(root, version, seq, dist, parent)| Message::Tree(
+                    TreeOffer {
+                        version,
+                        root,
+                        seq,
+                        dist,
+                        parent,
+                    }
+                )),
+            (node(), any::<u8>(), prop::collection::vec(node(), 0..8)).prop_map(
+                |(origin, ttl, nodes)| Message::Membership(MembershipMessage::Shuffle {
+                    origin,
+                    ttl,
+                    nodes,
+                })
+            ),
+            (
+                any::<u64>(),
+                prop::collection::vec((sub(), "\\PC{0,40}", any::<Option<u64>>()), 0..6)
+            )
+                .prop_map(|(tree_version, subs)| Message::Announce {
+                    tree_version,
+                    subs: subs
+                        .into_iter()
+                        .map(|(id, filter, expires_in)| Announcement {
+                            id,
+                            filter: filter.into(),
+                            expires_in,
+                        })
+                        .collect(),
+                }),
+            prop::collection::vec(sub(), 0..10).prop_map(|subs| Message::Retract { subs }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_message_survives_the_wire(msg in message()) {
+            let frame = encode(&msg);
+            prop_assert_eq!(frame.len(), encoded_len(&msg));
+            let back = decode(&frame, DEFAULT_MAX_FRAME, &EventLimits::default()).unwrap();
+            prop_assert_eq!(back, msg);
+        }
+    }
+}
