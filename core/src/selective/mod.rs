@@ -20,6 +20,10 @@
 //! its node to the root, about `log N` nodes. The price is the path up to the root for every
 //! event, and a root that sees every event.
 //!
+//! Moving: a node that changes parent announces everything to the new one; the old one keeps
+//! routing to it for [`SelectiveConfig::handover`] before it forgets it (make before break), so
+//! no event falls between the two paths while the announcements climb.
+//!
 //! Soft state: a child refreshes the lease of everything it announced every third of a lease;
 //! an entry whose lease lapses is dropped (so a crashed subtree's filters age out), and one
 //! the parent does not know is announced again (so a lost announcement is repaired). An
@@ -56,6 +60,9 @@ pub struct SelectiveConfig {
     pub lease: Micros,
     /// Most routing entries a node holds for its children together.
     pub max_entries: usize,
+    /// How long a node keeps routing events to a child that chose another parent: long
+    /// enough for the child's subscriptions to be announced along its new path.
+    pub handover: Micros,
 }
 
 impl Default for SelectiveConfig {
@@ -63,6 +70,7 @@ impl Default for SelectiveConfig {
         SelectiveConfig {
             lease: 30_000_000,
             max_entries: 1_000_000,
+            handover: 3_000_000,
         }
     }
 }
@@ -380,8 +388,16 @@ impl Selective {
                         .announced_at
                         .get(&from)
                         .is_some_and(|&at| at >= offer.version);
-                    if self.tree.on_offer(now, from, offer) && !offer.parent && !overtaken {
-                        self.drop_child(from);
+                    let was_child = self.tree.is_child(&from);
+                    if self.tree.on_offer(now, from, offer)
+                        && was_child
+                        && !offer.parent
+                        && !overtaken
+                    {
+                        // Make before break: the child's subscriptions stay routed this way
+                        // until their new path up has surely been announced.
+                        self.children
+                            .release_child(&from, now + self.config.handover);
                     }
                 }
                 Message::Announce { tree_version, subs } => {

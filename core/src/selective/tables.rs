@@ -145,6 +145,17 @@ impl ChildTables {
         true
     }
 
+    /// `child` stops holding anything at `until` at the latest: its leases are cut short.
+    pub(super) fn release_child(&mut self, child: &NodeId, until: Micros) {
+        for learned in self.learned.values_mut() {
+            for (holder, lease) in &mut learned.holders {
+                if holder == child {
+                    *lease = (*lease).min(until);
+                }
+            }
+        }
+    }
+
     /// `child` holds nothing any more; returns the subscriptions now gone, in id order.
     pub(super) fn drop_child(&mut self, child: &NodeId) -> Vec<SubId> {
         let held: Vec<SubId> = self
