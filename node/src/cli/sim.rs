@@ -17,15 +17,19 @@ use super::progress_bar;
 pub struct SimArgs {
     /// Scenario file (TOML); the flags below override its keys.
     scenario: Option<PathBuf>,
-    /// Strategy to run.
+    /// Strategy to run: flood or selective.
     #[arg(long)]
     strategy: Option<StrategyKind>,
+    /// Nodes in the overlay.
     #[arg(long)]
     nodes: Option<usize>,
+    /// Subscriptions, each made at a random node.
     #[arg(long)]
     subs: Option<usize>,
+    /// Events, each published at a random node.
     #[arg(long)]
     events: Option<usize>,
+    /// Seed of everything random in the run: the same seed gives the same trace.
     #[arg(long)]
     seed: Option<u64>,
     /// Workload: interval or market.
