@@ -2,8 +2,8 @@
 //!
 //! Subscriptions travel up the tree ([`crate::tree`]) toward its root, each node announcing to
 //! its parent the filters of its own clients and of its subtree, except those covered by a
-//! filter it already announced ([`upward`]). So a node holds, per child, the filters of that
-//! child's subtree ([`tables`]), and the root holds them all.
+//! filter it already announced (module `upward`). So a node holds, per child, the filters of that
+//! child's subtree (module `tables`), and the root holds them all.
 //!
 //! An event goes up from where it was published to the root, and at every node on the way,
 //! and below, down into each child whose filters match. A subscriber's node `S` and the
