@@ -16,17 +16,13 @@ impl NodeId {
         NodeId(bytes)
     }
 
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
     /// A key drawn from `rng`.
     pub fn random(rng: &mut impl rand::Rng) -> Self {
         NodeId(rng.random())
     }
 }
 
-/// The first eight hex digits, as logs want them; the full key is in [`NodeId::as_bytes`].
+/// The first eight hex digits, as logs want them.
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for byte in &self.0[..4] {

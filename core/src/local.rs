@@ -122,19 +122,17 @@ impl LocalDelivery {
         self.expire(now, out);
         if !self.subs.is_empty() {
             out.matching_ops += 1;
-            for &sub in self.index.matches(&publication.event) {
-                out.deliveries.push(Delivery {
+            // The index returns matches in an order of its own: the outputs must depend on the
+            // inputs alone.
+            let mut matched = self.index.matches(&publication.event);
+            matched.sort_unstable();
+            out.deliveries
+                .extend(matched.into_iter().map(|&sub| Delivery {
                     sub,
                     publication: Arc::clone(publication),
-                });
-            }
+                }));
         }
         true
-    }
-
-    /// Whether a publication with this id was taken in already.
-    pub fn has_seen(&self, publication: &Publication) -> bool {
-        self.seen.contains(&publication.id)
     }
 }
 

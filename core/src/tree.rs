@@ -104,10 +104,6 @@ impl SpanningTree {
         self.route.parent
     }
 
-    pub fn root(&self) -> NodeId {
-        self.route.root
-    }
-
     /// The node (re)started at `now`: offer versions count on from there, so that they exceed
     /// every version an earlier incarnation of the node sent, which neighbours may remember.
     pub fn start(&mut self, now: Micros) {
@@ -140,21 +136,8 @@ impl SpanningTree {
             .is_some_and(|offer| offer.version > version && !offer.parent)
     }
 
-    /// Hops to the root.
-    pub fn dist(&self) -> u16 {
-        self.route.dist
-    }
-
     pub fn is_root(&self) -> bool {
         self.route.root == self.me
-    }
-
-    /// Neighbours that named this node their parent, in key order.
-    pub fn children(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.offers
-            .iter()
-            .filter(|(_, offer)| offer.parent)
-            .map(|(&n, _)| n)
     }
 
     /// Whether `peer`'s latest offer named this node its parent.
@@ -353,7 +336,8 @@ mod tests {
         /// Every node reaches `root` by parents, with distances that add up.
         fn assert_tree(&self, root: u8) {
             for (&me, tree) in &self.trees {
-                assert_eq!(tree.root(), key(root), "{me} has another root");
+                let (tree_root, _, dist, _) = tree.shape();
+                assert_eq!(tree_root, key(root), "{me} has another root");
                 let (mut at, mut hops) = (me, 0);
                 while let Some(parent) = self.trees[&at].parent() {
                     at = parent;
@@ -361,7 +345,7 @@ mod tests {
                     assert!(hops <= self.trees.len(), "a loop through {me}");
                 }
                 assert_eq!(at, key(root));
-                assert_eq!(usize::from(tree.dist()), hops);
+                assert_eq!(usize::from(dist), hops);
             }
         }
     }
@@ -436,7 +420,7 @@ mod tests {
         };
         assert!(tree.on_offer(0, key(2), offer(2, false)));
         assert!(!tree.on_offer(0, key(2), offer(1, true)));
-        assert_eq!(tree.children().count(), 0);
+        assert!(!tree.is_child(&key(2)));
         assert!(tree.is_stale_from_child(&key(2), 1));
         assert!(!tree.is_stale_from_child(&key(2), 2));
     }

@@ -153,8 +153,9 @@ impl Checker {
     }
 
     /// The totals, counting as missing every owed delivery that did not happen; events
-    /// published from `recovered_from` on are also counted apart.
-    pub(crate) fn finish(mut self, recovered_from: Micros) -> (Tally, Vec<Micros>) {
+    /// published from `recovered_from` on are also counted apart. Called once, when the run
+    /// is over: it hands over the totals and the latencies.
+    pub(crate) fn finish(&mut self, recovered_from: Micros) -> (Tally, Vec<Micros>) {
         for (&event, (at, _, active)) in &self.events {
             for sub in active {
                 if !self.subs[sub].settled_around(*at, self.settle) {
@@ -169,7 +170,10 @@ impl Checker {
                 }
             }
         }
-        (self.tally, self.latencies)
+        (
+            std::mem::take(&mut self.tally),
+            std::mem::take(&mut self.latencies),
+        )
     }
 }
 

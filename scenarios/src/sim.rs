@@ -407,10 +407,6 @@ impl Sim {
                 );
             }
         }
-        // The order a strategy lists deliveries in may follow an index's internals; the trace
-        // must not.
-        out.deliveries
-            .sort_by_key(|d| (d.sub.seq, d.publication.id.seq));
         for delivery in out.deliveries.drain(..) {
             let (sub, event) = (delivery.sub.seq as u32, delivery.publication.id.seq as u32);
             let latency = self.now - delivery.publication.published_at;
@@ -422,7 +418,6 @@ impl Sim {
                 json!({ "sub": sub, "event_id": event, "latency_us": latency }),
             );
         }
-        out.expired.sort();
         for sub in out.expired.drain(..) {
             self.trace
                 .record(self.now, Some(node), "expire", json!({ "sub": sub.seq }));
@@ -473,8 +468,7 @@ impl Sim {
             .flat_map(|s| s.routed_subscriptions())
             .filter(|sub| self.checker.ended_by(sub.seq as u32, aged_out_by))
             .count() as u64;
-        let checker = std::mem::replace(&mut self.checker, Checker::new(0));
-        let (tally, latencies) = checker.finish(recovered_from);
+        let (tally, latencies) = self.checker.finish(recovered_from);
         let events = scenario.events.max(1) as f64;
         let running = || self.nodes.iter().flatten();
         Summary {

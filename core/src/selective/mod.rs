@@ -164,7 +164,6 @@ impl Selective {
         let (announced, uncovered) = self.upward.withdraw(&sub);
         if announced {
             self.to_retract.push(sub);
-            self.to_announce.retain(|s| *s != sub);
         }
         for s in uncovered {
             self.offer_up(s);
@@ -202,7 +201,11 @@ impl Selective {
                 },
             );
         }
-        let announce = std::mem::take(&mut self.to_announce);
+        // A subscription gone since it was queued is no longer known and drops out here; one
+        // queued twice (replaced within the input) is announced once, after the retraction.
+        let mut announce = std::mem::take(&mut self.to_announce);
+        announce.sort_unstable();
+        announce.dedup();
         let announcements: Vec<Announcement> = announce
             .into_iter()
             .filter_map(|sub| self.announcement(sub, now))
