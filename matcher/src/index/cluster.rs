@@ -8,12 +8,19 @@
 //! conjunction all of whose atoms a filter decides exactly is *exact*: when it survives, it
 //! matches, and nobody needs to look at it. For the others the caller checks the atoms the
 //! filters leave undecided (see [`is_decided`]).
+//!
+//! The filters pay a cost per attribute whatever the cluster's size, and build tables sized
+//! for many slots. A small cluster is cheaper without them: while it has never held more than
+//! [`SCAN_LIMIT`] conjunctions it keeps their atoms and checks each live slot's atoms in turn
+//! (most conjunctions fail on their first atoms). A routing overlay keeps one index per node,
+//! and most of those hold a few dozen filters: scanning matched them several times faster,
+//! and inserted into them without building any table.
 
 use super::anchor::AnchorKey;
 use super::compiled::{AttrId, CompiledAtom, EventView};
 use super::equality::{EqualityFilter, accepted, forbidden};
 use super::pattern::{PatternFilter, positive_pattern};
-use super::ranges::{self, RangeFilter, threshold};
+use super::ranges::{self, RangeFilter, Side, threshold};
 use crate::filter::Test;
 
 pub(crate) type ConjId = u32;
@@ -21,6 +28,12 @@ pub(crate) type ConjId = u32;
 /// Removed slots are recycled once there are this many (or a quarter of the live ones): their
 /// entries are purged from the filters in one pass, amortized over the removals.
 const MIN_PURGE: usize = 64;
+
+/// A cluster scans its atoms (see the module notes) until it holds more conjunctions than
+/// this. On the interval workload scanning costs about as much as filtering at a few hundred
+/// conjunctions; the limit stays below that so that the filters take over well before
+/// scanning is the slower of the two.
+const SCAN_LIMIT: usize = 64;
 
 /// Whether one event can reach a subscription more than once, so its matches need
 /// deduplicating.
@@ -52,6 +65,11 @@ pub(crate) struct Cluster {
     /// Live slots that one event may reach twice (see [`Repeats`]).
     repeat_if_several: Vec<u64>,
     repeat_always: Vec<u64>,
+    /// Per slot, the atoms to check, while the cluster scans; empty once it filters (see the
+    /// module notes).
+    scanned: Vec<ScannedAtoms>,
+    /// The cluster has held more than [`SCAN_LIMIT`] conjunctions; its filters decide.
+    filtering: bool,
     /// Slots ready for reuse.
     free: Vec<u32>,
     /// Removed slots whose entries are still in the filters; not reusable yet.
@@ -142,6 +160,34 @@ impl Cluster {
             repeats == Repeats::IfSeveralAnchorValues,
         );
         set(&mut self.repeat_always, repeats == Repeats::Always);
+        self.len += 1;
+        if self.filtering {
+            self.add_to_filters(slot, atoms);
+        } else {
+            let kept = ScannedAtoms::new(atoms);
+            match self.scanned.get_mut(slot as usize) {
+                Some(entry) => *entry = kept,
+                None => self.scanned.push(kept),
+            }
+            if self.len > SCAN_LIMIT {
+                self.start_filtering();
+            }
+        }
+        slot
+    }
+
+    /// Hands every live slot's atoms to the filters, which decide from now on.
+    fn start_filtering(&mut self) {
+        self.filtering = true;
+        let scanned = std::mem::take(&mut self.scanned);
+        for (slot, atoms) in scanned.iter().enumerate() {
+            if self.live[slot / 64] & (1 << (slot % 64)) != 0 {
+                self.add_to_filters(slot as u32, &atoms.atoms);
+            }
+        }
+    }
+
+    fn add_to_filters(&mut self, slot: u32, atoms: &[CompiledAtom]) {
         let words = self.live.len();
         for atom in atoms.iter().filter(|a| !a.negated) {
             let index = match self
@@ -163,14 +209,19 @@ impl Cluster {
         self.equality.add(slot, atoms, words);
         self.patterns.add(slot, atoms, words);
         self.ranges.add(slot, atoms, self.subs.len());
-        self.len += 1;
-        slot
     }
 
     /// Empties `slot`. Every filter finds what it holds for the slot by the slot itself, so
     /// the index keeps no copy of the atoms it decides.
     pub(crate) fn remove(&mut self, slot: u32) {
         let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        self.live[word] &= !bit;
+        self.len -= 1;
+        if !self.filtering {
+            self.scanned[slot as usize] = ScannedAtoms::default();
+            self.free.push(slot);
+            return;
+        }
         for (_, bits) in &mut self.required {
             if let Some(bits) = bits.get_mut(word) {
                 *bits &= !bit;
@@ -179,9 +230,7 @@ impl Cluster {
         self.equality.remove(slot);
         self.patterns.remove(slot);
         self.ranges.remove(slot);
-        self.live[word] &= !bit;
         self.removed.push(slot);
-        self.len -= 1;
         if self.removed.len() >= MIN_PURGE.max(self.len / 4) {
             self.purge();
         }
@@ -215,16 +264,11 @@ impl Cluster {
         } = scratch;
         survivors.clear();
         survivors.extend_from_slice(&self.live);
-        for (attr, required) in &self.required {
-            if view.get(*attr).is_none() {
-                for (word, required) in survivors.iter_mut().zip(required) {
-                    *word &= !required;
-                }
-            }
+        if self.filtering {
+            self.filter(view, survivors, failing, ranges);
+        } else {
+            self.scan(view, survivors);
         }
-        self.equality.prune(view, survivors, failing);
-        self.patterns.prune(view, survivors);
-        self.ranges.prune(view, survivors, ranges);
         let anchor_repeats = self
             .anchor
             .as_ref()
@@ -249,6 +293,77 @@ impl Cluster {
                 });
             }
         }
+    }
+}
+
+impl Cluster {
+    /// Clears in `survivors` the slots the filters rule out.
+    fn filter(
+        &self,
+        view: &EventView<'_>,
+        survivors: &mut [u64],
+        failing: &mut Vec<u64>,
+        ranges: &mut ranges::Scratch,
+    ) {
+        for (attr, required) in &self.required {
+            if view.get(*attr).is_none() {
+                for (word, required) in survivors.iter_mut().zip(required) {
+                    *word &= !required;
+                }
+            }
+        }
+        self.equality.prune(view, survivors, failing);
+        self.patterns.prune(view, survivors);
+        self.ranges.prune(view, survivors, ranges);
+    }
+
+    /// Clears in `survivors` the slots with an atom `view` fails.
+    fn scan(&self, view: &EventView<'_>, survivors: &mut [u64]) {
+        for (index, word) in survivors.iter_mut().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let slot = index * 64 + bits.trailing_zeros() as usize;
+                let bit = bits & bits.wrapping_neg();
+                bits &= bits - 1;
+                if !self.scanned[slot].matches(view) {
+                    *word &= !bit;
+                }
+            }
+        }
+    }
+}
+
+/// A conjunction's atoms as a scanning cluster keeps them: thresholds first, each also as a
+/// number to compare the event's numbers with (as the range filter would), then the others.
+#[derive(Debug, Default)]
+struct ScannedAtoms {
+    atoms: Box<[CompiledAtom]>,
+    /// The thresholds of the first `thresholds.len()` atoms.
+    thresholds: Box<[(AttrId, Side, f64)]>,
+}
+
+impl ScannedAtoms {
+    fn new(atoms: &[CompiledAtom]) -> Self {
+        let (mut ordered, rest): (Vec<_>, Vec<_>) =
+            atoms.iter().cloned().partition(|a| threshold(a).is_some());
+        let thresholds = ordered
+            .iter()
+            .filter_map(|a| threshold(a).map(|(side, t)| (a.attr, side, t)))
+            .collect();
+        ordered.extend(rest);
+        ScannedAtoms {
+            atoms: ordered.into_boxed_slice(),
+            thresholds,
+        }
+    }
+
+    fn matches(&self, view: &EventView<'_>) -> bool {
+        self.thresholds
+            .iter()
+            .all(|&(attr, side, t)| view.span(attr).is_some_and(|span| !side.fails(t, span)))
+            && self.atoms[self.thresholds.len()..]
+                .iter()
+                .all(|atom| atom.matches(view))
     }
 }
 

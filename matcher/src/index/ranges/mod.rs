@@ -87,7 +87,7 @@ impl Side {
     /// Whether a threshold `t` of this side fails for an event whose numbers span
     /// `low..=high`: a lower one holds when some value reaches it, so when `high` does; an
     /// upper one when `low` does.
-    pub(super) fn fails(self, t: f64, (low, high): (f64, f64)) -> bool {
+    pub(crate) fn fails(self, t: f64, (low, high): (f64, f64)) -> bool {
         match self {
             Side::Lower => high < t,
             Side::Upper => low > t,
@@ -560,7 +560,7 @@ impl RangeFilter {
         let located = &mut scratch.located;
         located.clear();
         for (index, ranges) in self.attrs.iter().enumerate() {
-            match numeric_span(view.get(ranges.attr)) {
+            match view.span(ranges.attr) {
                 None => ranges.prune_absent(survivors),
                 Some((low, high)) => located.push((index, ranges.locate(low, high))),
             }
@@ -592,20 +592,4 @@ struct Located {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     located: Vec<(usize, Located)>,
-}
-
-/// The least and greatest of the attribute's numbers, if it has any.
-fn numeric_span(values: Option<&[Value]>) -> Option<(f64, f64)> {
-    values
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|value| match *value {
-            Value::Int(i) => Some(i as f64),
-            Value::Float(f) => Some(f),
-            _ => None,
-        })
-        .fold(None, |span, v| match span {
-            None => Some((v, v)),
-            Some((low, high)) => Some((f64::min(low, v), f64::max(high, v))),
-        })
 }
