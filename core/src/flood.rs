@@ -93,7 +93,10 @@ impl Strategy for Flood {
             }
             // Membership's, handled above; or another strategy's traffic from a misconfigured
             // peer, with nothing to do with it.
-            Input::Start | Input::Timer(Timer::Membership) | Input::PeerDown(_) => {}
+            Input::Start
+            | Input::Timer(Timer::Membership)
+            | Input::PeerDown(_)
+            | Input::Contact(_) => {}
             Input::Message { .. } => {}
         }
     }

@@ -16,6 +16,10 @@ impl NodeId {
         NodeId(bytes)
     }
 
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// A key drawn from `rng`.
     pub fn random(rng: &mut impl rand::Rng) -> Self {
         NodeId(rng.random())

@@ -59,6 +59,9 @@ const RECONNECT_EVERY: u32 = 5;
 /// Ticks after which a lost neighbour is given up.
 const LOST_TTL: u32 = 300;
 
+/// Bootstrap peers a node keeps, at most.
+const MAX_BOOTSTRAP: usize = 16;
+
 /// Most node ids a shuffle carries; longer lists from a peer are cut to this.
 pub const MAX_SHUFFLE: usize = 64;
 
@@ -200,6 +203,7 @@ impl Overlay {
                 return Some(input);
             }
             Input::PeerDown(peer) => self.membership.peer_down(peer, &mut fx),
+            Input::Contact(peer) => self.membership.contact(peer, &mut fx),
             Input::Message {
                 from,
                 msg: Message::Membership(msg),
@@ -263,6 +267,25 @@ impl Membership {
     fn join(&mut self, fx: &mut Effects<'_>) {
         if let Some(&contact) = fx.pick(&self.bootstrap) {
             fx.send(contact, MembershipMessage::Join);
+        }
+    }
+
+    /// A bootstrap peer the driver reached: kept to join through (the newest
+    /// [`MAX_BOOTSTRAP`]), and joined through now if the node has no neighbour, so a node
+    /// started alone joins as soon as its bootstrap address answers.
+    fn contact(&mut self, peer: NodeId, fx: &mut Effects<'_>) {
+        if peer == self.me {
+            return;
+        }
+        if !self.bootstrap.contains(&peer) {
+            if self.bootstrap.len() >= MAX_BOOTSTRAP {
+                self.bootstrap.remove(0);
+            }
+            self.bootstrap.push(peer);
+        }
+        if self.active.is_empty() {
+            self.joined = false;
+            fx.send(peer, MembershipMessage::Join);
         }
     }
 
@@ -563,4 +586,58 @@ impl Membership {
 fn sample_of(nodes: &[NodeId], n: usize, except: NodeId, rng: &mut ChaCha8Rng) -> Vec<NodeId> {
     let others: Vec<NodeId> = nodes.iter().copied().filter(|&p| p != except).collect();
     sample(&others, n, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    fn node(n: u8) -> NodeId {
+        NodeId::from_bytes([n; 32])
+    }
+
+    fn joins_sent(out: &Outputs) -> Vec<NodeId> {
+        out.sends
+            .iter()
+            .filter(|s| matches!(s.msg, Message::Membership(MembershipMessage::Join)))
+            .map(|s| s.to)
+            .collect()
+    }
+
+    #[test]
+    fn a_node_started_alone_joins_through_a_contact_until_it_has_neighbours() {
+        let config = MembershipConfig::default();
+        let mut overlay = Overlay::new(node(1), Vec::new(), &config, ChaCha8Rng::seed_from_u64(1));
+        let mut out = Outputs::default();
+        overlay.handle(0, Input::Start, &mut out);
+        assert!(joins_sent(&out).is_empty(), "a founder joins nobody");
+
+        out.clear();
+        overlay.handle(1, Input::Contact(node(2)), &mut out);
+        assert_eq!(joins_sent(&out), vec![node(2)]);
+
+        // Unanswered, the join is repeated every tick.
+        out.clear();
+        overlay.handle(config.tick, Input::Timer(Timer::Membership), &mut out);
+        assert_eq!(joins_sent(&out), vec![node(2)]);
+
+        // Once a neighbour answered, a contact is only remembered.
+        let joined = Message::Membership(MembershipMessage::Joined { sample: Vec::new() });
+        overlay.handle(
+            2,
+            Input::Message {
+                from: node(2),
+                msg: joined,
+            },
+            &mut out,
+        );
+        out.clear();
+        overlay.handle(3, Input::Contact(node(3)), &mut out);
+        assert!(joins_sent(&out).is_empty());
+        out.clear();
+        overlay.handle(2 * config.tick, Input::Timer(Timer::Membership), &mut out);
+        assert!(joins_sent(&out).is_empty());
+    }
 }

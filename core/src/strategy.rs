@@ -54,6 +54,9 @@ pub enum Input {
     Timer(Timer),
     /// The connection to a peer failed or a message to it could not be delivered.
     PeerDown(NodeId),
+    /// The driver reached a bootstrap peer it knew only by address (the daemon's
+    /// `--bootstrap`): join through it if the node has no neighbour yet.
+    Contact(NodeId),
 }
 
 /// What a timer is for. A strategy may get a timer later than it asked, or more often than it

@@ -430,7 +430,7 @@ impl Selective {
                 Message::Flood { .. } | Message::Membership(_) => {}
             },
             // Membership's, handled above.
-            Input::Start | Input::PeerDown(_) => {}
+            Input::Start | Input::PeerDown(_) | Input::Contact(_) => {}
         }
     }
 }

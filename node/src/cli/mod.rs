@@ -1,8 +1,12 @@
 //! Subcommands of `sift`, one module each.
 
+mod api_url;
 mod bench;
+mod client;
 mod match_cmd;
+mod node_cmd;
 mod sim;
+mod sse;
 
 use std::process::ExitCode;
 
@@ -19,6 +23,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a node of the overlay (with no flags: a one-node overlay, API on 127.0.0.1:7700).
+    Node(node_cmd::NodeArgs),
+    /// Subscribe at a node and print each matching event as it arrives.
+    Sub(client::SubArgs),
+    /// Publish an event at a node.
+    Pub(client::PubArgs),
+    /// Cancel a subscription.
+    Unsub(client::UnsubArgs),
+    /// List a node's subscriptions.
+    Subs(client::ShowArgs),
+    /// List a node's peers.
+    Peers(client::ShowArgs),
+    /// Show a node's counters.
+    Stats(client::ShowArgs),
     /// Check one event against one filter (exit 0 match, 1 no match, 2 error).
     Match(match_cmd::MatchArgs),
     /// Measure sift's components.
@@ -31,6 +49,13 @@ enum Command {
 impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
+            Command::Node(args) => args.run(),
+            Command::Sub(args) => client::run_client(args.run()),
+            Command::Pub(args) => client::run_client(args.run()),
+            Command::Unsub(args) => client::run_client(args.run()),
+            Command::Subs(args) => client::run_client(args.run(client::Listing::Subscriptions)),
+            Command::Peers(args) => client::run_client(args.run(client::Listing::Peers)),
+            Command::Stats(args) => client::run_client(args.run(client::Listing::Stats)),
             Command::Match(args) => args.run(),
             Command::Bench(args) => report(args.run()),
             Command::Sim(args) => args.run(),

@@ -1,0 +1,39 @@
+//! A sift node: the daemon `sift node` runs, and a library to embed one in an application.
+//!
+//! A node drives one of the core's strategies (see `sift_core`) over libp2p: TCP, noise and
+//! yamux, with identify, ping and Kademlia to find peers' addresses, and connection limits. It
+//! serves the HTTP API of docs/http-api.md, and calls each local subscription back with every
+//! matching event until the subscription expires or is cancelled.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sift_node::{Node, NodeConfig};
+//!
+//! # async fn example() -> anyhow::Result<()> {
+//! let node = Node::start(NodeConfig::ephemeral()).await?;
+//! let subscription = node
+//!     .subscribe("price > 100", Some(Duration::from_secs(60)), |event| {
+//!         println!("{event}");
+//!     })
+//!     .await?;
+//! node.publish(r#"{"symbol": "ACME", "price": 120}"#).await?;
+//! subscription.unsubscribe().await?;
+//! node.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod api;
+mod clock;
+mod codec;
+mod config;
+mod driver;
+mod identity;
+mod network;
+mod node;
+mod peer_ids;
+mod pull;
+mod sinks;
+
+pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig};
+pub use node::{Node, NodeError, SubscriptionHandle};

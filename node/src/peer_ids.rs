@@ -1,0 +1,39 @@
+//! Node ids and peer ids: a node's id in the core is its ed25519 public key, so each maps to
+//! the other without a table.
+
+use libp2p::PeerId;
+use libp2p::identity::{PublicKey, ed25519};
+use sift_core::NodeId;
+
+/// The core id of `peer`, if its key is ed25519 (every sift node's is; another peer's is
+/// ignored).
+pub(crate) fn node_id(peer: &PeerId) -> Option<NodeId> {
+    let multihash = peer.as_ref();
+    // Ed25519 keys are short enough to be inlined in the peer id (the identity multihash).
+    if multihash.code() != 0 {
+        return None;
+    }
+    let key = PublicKey::try_decode_protobuf(multihash.digest()).ok()?;
+    Some(NodeId::from_bytes(key.try_into_ed25519().ok()?.to_bytes()))
+}
+
+/// The peer id of a core id, if it is a valid ed25519 key.
+pub(crate) fn peer_id(node: &NodeId) -> Option<PeerId> {
+    let key = ed25519::PublicKey::try_from_bytes(node.as_bytes()).ok()?;
+    Some(PublicKey::from(key).to_peer_id())
+}
+
+#[cfg(test)]
+mod tests {
+    use libp2p::identity::Keypair;
+
+    use super::*;
+
+    #[test]
+    fn ids_map_both_ways() {
+        let peer = Keypair::generate_ed25519().public().to_peer_id();
+        let node = node_id(&peer).expect("an ed25519 peer");
+        assert_eq!(peer_id(&node), Some(peer));
+        assert_eq!(node_id(&PeerId::random()), None, "not an ed25519 key");
+    }
+}

@@ -1,0 +1,69 @@
+//! Real `sift node` processes on loopback: exact delivery across a five-node overlay, and
+//! the overlay going on delivering after a node is killed.
+
+mod support;
+
+use serde_json::json;
+use support::{cluster, collect, publish, settle, subscribe_pull, wait_for_overlay};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_nodes_deliver_exactly_the_matching_events_even_after_one_is_killed() {
+    let mut nodes = cluster(5);
+    wait_for_overlay(&nodes.iter().collect::<Vec<_>>()).await;
+
+    // Subscriptions at nodes 1, 2 and 3; events from nodes 4 and 0.
+    let expensive = subscribe_pull(&nodes[1], "price > 100", None).await;
+    let acme = subscribe_pull(&nodes[2], r#"symbol == "ACME""#, None).await;
+    let cheap_acme = subscribe_pull(&nodes[3], r#"symbol == "ACME" && price < 50"#, None).await;
+    let never = subscribe_pull(&nodes[3], "price > 1000000", None).await;
+    let subscribers = [&nodes[1], &nodes[2], &nodes[3]];
+    settle(&nodes[4], &subscribers).await;
+    settle(&nodes[0], &subscribers).await;
+
+    let mut want_expensive = Vec::new();
+    let mut want_acme = Vec::new();
+    let mut want_cheap_acme = Vec::new();
+    for (i, (symbol, price)) in [("ACME", 120), ("ACME", 20), ("INIT", 500), ("INIT", 5)]
+        .into_iter()
+        .cycle()
+        .take(12)
+        .enumerate()
+    {
+        let publisher = if i % 2 == 0 { &nodes[4] } else { &nodes[0] };
+        let id = publish(publisher, json!({"symbol": symbol, "price": price, "n": i})).await;
+        if price > 100 {
+            want_expensive.push(id.clone());
+        }
+        if symbol == "ACME" {
+            want_acme.push(id.clone());
+            if price < 50 {
+                want_cheap_acme.push(id);
+            }
+        }
+    }
+    for want in [&mut want_expensive, &mut want_acme, &mut want_cheap_acme] {
+        want.sort();
+    }
+    assert_eq!(
+        collect(&nodes[1], &expensive, want_expensive.len()).await,
+        want_expensive
+    );
+    assert_eq!(collect(&nodes[2], &acme, want_acme.len()).await, want_acme);
+    assert_eq!(
+        collect(&nodes[3], &cheap_acme, want_cheap_acme.len()).await,
+        want_cheap_acme
+    );
+    assert!(collect(&nodes[3], &never, 0).await.is_empty());
+
+    // Kill the seed everyone joined through: the others repair the overlay and go on.
+    nodes[0].kill();
+    settle(&nodes[4], &[&nodes[1], &nodes[2], &nodes[3]]).await;
+    let mut after = Vec::new();
+    for price in [150, 250] {
+        after.push(publish(&nodes[4], json!({"symbol": "ACME", "price": price})).await);
+    }
+    after.sort();
+    assert_eq!(collect(&nodes[1], &expensive, 2).await, after);
+    assert_eq!(collect(&nodes[2], &acme, 2).await, after);
+    assert!(collect(&nodes[3], &cheap_acme, 0).await.is_empty());
+}

@@ -1,0 +1,245 @@
+//! Real `sift node` processes on loopback for end-to-end tests: started on ports the system
+//! picks, reached through their HTTP API, stopped by pid when dropped.
+
+#![allow(dead_code)] // Each test binary uses its own part of the harness.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub struct NodeProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub api: String,
+    /// The peer-to-peer address with the peer id, to bootstrap others through.
+    pub address: String,
+    data_dir: PathBuf,
+}
+
+impl NodeProcess {
+    /// Starts a node; `bootstrap` is another node's address.
+    pub fn start(name: &str, bootstrap: Option<&str>) -> NodeProcess {
+        let data_dir = std::env::temp_dir().join(format!(
+            "sift-e2e-{}-{name}-{}",
+            std::process::id(),
+            unique()
+        ));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sift"));
+        command
+            .args([
+                "node",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--api",
+                "127.0.0.1:0",
+            ])
+            .args(["--name", name, "--data-dir"])
+            .arg(&data_dir)
+            .env_remove("SIFT_API")
+            .env("SIFT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(bootstrap) = bootstrap {
+            command.args(["--bootstrap", bootstrap]);
+        }
+        let mut child = command.spawn().expect("the sift binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        // Read the startup lines on a thread, so a node that never prints fails the test
+        // after a deadline instead of hanging it.
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut api, mut address) = (None, None);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while api.is_none() || address.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = received
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("node {name} did not print its addresses"));
+            if let Some(rest) = line.trim().strip_prefix("API:") {
+                api = Some(rest.trim().to_owned());
+            } else if let Some(rest) = line.trim().strip_prefix("peers:") {
+                address = Some(rest.trim().to_owned());
+            }
+        }
+        NodeProcess {
+            child,
+            api: api.unwrap(),
+            address: address.unwrap(),
+            data_dir,
+        }
+    }
+
+    /// Kills the process (SIGKILL, by its pid): a crash, not a shutdown.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A seed and `n - 1` nodes joining through it.
+pub fn cluster(n: usize) -> Vec<NodeProcess> {
+    let seed = NodeProcess::start("n0", None);
+    let address = seed.address.clone();
+    let mut nodes = vec![seed];
+    for i in 1..n {
+        nodes.push(NodeProcess::start(&format!("n{i}"), Some(&address)));
+    }
+    nodes
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// Waits until every node has at least one overlay neighbour.
+pub async fn wait_for_overlay(nodes: &[&NodeProcess]) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for node in nodes {
+        loop {
+            let peers: Value = client()
+                .get(node.url("/v1/peers"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let neighbours = peers["peers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["neighbour"] == json!(true))
+                .count();
+            if neighbours > 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{} found no neighbour", node.api);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Subscribes with a pull queue; returns the subscription's id.
+pub async fn subscribe_pull(node: &NodeProcess, filter: &str, ttl: Option<&str>) -> String {
+    let mut request = json!({"filter": filter, "callback": {"type": "pull"}});
+    if let Some(ttl) = ttl {
+        request["ttl"] = json!(ttl);
+    }
+    let response = client()
+        .post(node.url("/v1/subscriptions"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "subscribing {filter}");
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn publish(node: &NodeProcess, event: Value) -> String {
+    let response = client()
+        .post(node.url("/v1/events"))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Pulls (and acks) what a pull subscription holds, waiting up to `wait` for the first.
+pub async fn pull(node: &NodeProcess, sub: &str, wait: &str) -> Vec<Value> {
+    let response = client()
+        .get(node.url(&format!(
+            "/v1/subscriptions/{sub}/events?wait={wait}&max=1000"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "pulling {sub}");
+    let body: Value = response.json().await.unwrap();
+    let events = body["events"].as_array().unwrap().clone();
+    let receipts: Vec<&Value> = events.iter().map(|e| &e["receipt"]).collect();
+    if !receipts.is_empty() {
+        client()
+            .post(node.url(&format!("/v1/subscriptions/{sub}/ack")))
+            .json(&json!({ "receipts": receipts }))
+            .send()
+            .await
+            .unwrap();
+    }
+    events
+}
+
+/// The ids of the events `sub` receives until it has `expected` of them (or 15 s pass),
+/// then for one second more, to catch extras and duplicates.
+pub async fn collect(node: &NodeProcess, sub: &str, expected: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while ids.len() < expected && Instant::now() < deadline {
+        ids.extend(pull(node, sub, "1s").await.iter().map(event_id));
+    }
+    ids.extend(pull(node, sub, "1s").await.iter().map(event_id));
+    ids.sort();
+    ids
+}
+
+fn event_id(delivery: &Value) -> String {
+    delivery["event_id"].as_str().unwrap().to_owned()
+}
+
+/// Makes sure events from `publisher` reach each of `subscribers`: subscribes each to a probe
+/// of its own, published until it arrives. Subscriptions made before this one travel the
+/// same paths first, so they are in place too.
+pub async fn settle(publisher: &NodeProcess, subscribers: &[&NodeProcess]) {
+    let deadline = Instant::now() + Duration::from_secs(45);
+    for (i, node) in subscribers.iter().enumerate() {
+        let probe = format!("probe-{}", unique());
+        let sub = subscribe_pull(node, &format!("probe == \"{probe}\""), None).await;
+        loop {
+            publish(publisher, json!({ "probe": probe })).await;
+            if !pull(node, &sub, "500ms").await.is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "events never reached subscriber {i}"
+            );
+        }
+        let response = client()
+            .delete(node.url(&format!("/v1/subscriptions/{sub}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+        // Late copies of the probe would only reach the probe's own, cancelled, subscription.
+    }
+}
