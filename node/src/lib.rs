@@ -34,6 +34,7 @@ mod node;
 mod peer_ids;
 mod pull;
 mod sinks;
+mod webhook;
 
 pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig};
 pub use node::{Node, NodeError, SubscriptionHandle};

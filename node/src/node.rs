@@ -16,6 +16,7 @@ use crate::driver::{Command, Driver, DriverParts, Status};
 use crate::identity;
 use crate::network;
 use crate::sinks::{Callback, LocalSub, Registry};
+use crate::webhook::WebhookPool;
 
 /// Commands waiting for the node's loop, at most; a caller beyond that waits its turn.
 const COMMAND_QUEUE: usize = 1_024;
@@ -43,6 +44,7 @@ pub(crate) struct Client {
     commands: mpsc::Sender<Command>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) limits: crate::ApiLimits,
+    pub(crate) webhooks: WebhookPool,
 }
 
 /// A running node. Dropping it (or [`Node::shutdown`]) stops it.
@@ -128,6 +130,7 @@ impl Node {
             client: Client {
                 commands,
                 registry,
+                webhooks: WebhookPool::new(config.limits.webhook_concurrency),
                 limits: config.limits.clone(),
             },
             peer_id,

@@ -13,6 +13,7 @@ use sift_core::{Micros, Publication, SubId};
 use tokio::sync::mpsc;
 
 use crate::pull::PullQueue;
+use crate::webhook::Webhook;
 
 /// How a subscription is called back.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ pub(crate) enum Callback {
         receiver: Mutex<Option<mpsc::Receiver<Arc<Publication>>>>,
     },
     Pull(PullQueue),
+    Webhook(Webhook),
 }
 
 impl Callback {
@@ -39,6 +41,7 @@ impl Callback {
         match self {
             Callback::Channel { .. } => "stream",
             Callback::Pull(_) => "pull",
+            Callback::Webhook(_) => "webhook",
         }
     }
 }
@@ -96,6 +99,7 @@ impl LocalSub {
         let taken = match &self.callback {
             Callback::Channel { sender, .. } => sender.try_send(publication).is_ok(),
             Callback::Pull(queue) => queue.push(publication),
+            Callback::Webhook(webhook) => webhook.events.try_send(publication).is_ok(),
         };
         let counter = if taken {
             &self.delivered
@@ -109,14 +113,21 @@ impl LocalSub {
     pub(crate) fn take_receiver(&self) -> Option<mpsc::Receiver<Arc<Publication>>> {
         match &self.callback {
             Callback::Channel { receiver, .. } => lock(receiver).take(),
-            Callback::Pull(_) => None,
+            Callback::Pull(_) | Callback::Webhook(_) => None,
+        }
+    }
+
+    pub(crate) fn webhook(&self) -> Option<&Webhook> {
+        match &self.callback {
+            Callback::Webhook(webhook) => Some(webhook),
+            _ => None,
         }
     }
 
     pub(crate) fn pull_queue(&self) -> Option<&PullQueue> {
         match &self.callback {
             Callback::Pull(queue) => Some(queue),
-            Callback::Channel { .. } => None,
+            _ => None,
         }
     }
 }
@@ -156,8 +167,10 @@ impl Registry {
             }
             subs.remove(&id.seq)?
         };
-        if let Callback::Pull(queue) = &removed.callback {
-            queue.close();
+        match &removed.callback {
+            Callback::Pull(queue) => queue.close(),
+            Callback::Webhook(webhook) => webhook.end(),
+            Callback::Channel { .. } => {}
         }
         Some(removed)
     }

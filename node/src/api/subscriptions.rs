@@ -75,6 +75,7 @@ impl Expiry {
 enum CallbackRequest {
     Stream,
     Pull,
+    Webhook { url: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +101,15 @@ pub(crate) struct View {
     waiting: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unacked: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webhook: Option<WebhookView>,
+}
+
+#[derive(Debug, Serialize)]
+struct WebhookView {
+    url: String,
+    failed_attempts: u64,
+    given_up: u64,
 }
 
 fn view(sub: &LocalSub) -> View {
@@ -114,6 +124,11 @@ fn view(sub: &LocalSub) -> View {
         dropped: sub.dropped.load(Ordering::Relaxed) + counts.map_or(0, |c| c.dropped),
         waiting: counts.map(|c| c.waiting),
         unacked: counts.map(|c| c.unacked),
+        webhook: sub.webhook().map(|w| WebhookView {
+            url: w.url.clone(),
+            failed_attempts: w.counts.failed_attempts.load(Ordering::Relaxed),
+            given_up: w.counts.given_up.load(Ordering::Relaxed),
+        }),
     }
 }
 
@@ -135,6 +150,13 @@ pub(crate) async fn create(
     let callback = match request.callback.unwrap_or(CallbackRequest::Stream) {
         CallbackRequest::Stream => Callback::channel(limits.max_stream_backlog),
         CallbackRequest::Pull => Callback::Pull(PullQueue::new(limits.max_pending)),
+        CallbackRequest::Webhook { url } => Callback::Webhook(
+            state
+                .client
+                .webhooks
+                .start(&url, limits.max_stream_backlog)
+                .map_err(|message| ApiError::bad_request("bad_webhook", message))?,
+        ),
     };
     let sub = state
         .client
@@ -206,6 +228,7 @@ pub(crate) async fn stream(
     let Some(receiver) = sub.take_receiver() else {
         let message = match sub.callback {
             Callback::Pull(_) => "this subscription's callback is a pull queue; GET its events",
+            Callback::Webhook(_) => "this subscription's callback is a webhook",
             Callback::Channel { .. } => "the stream already has a consumer",
         };
         return Err(ApiError::new(StatusCode::CONFLICT, "stream_taken", message));
@@ -271,7 +294,7 @@ pub(crate) async fn pull(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_a_pull_queue",
-            "this subscription's callback is a stream; GET its stream",
+            "this subscription's callback is not a pull queue",
         ));
     };
     let pulled = queue.get(max, visibility, wait).await;

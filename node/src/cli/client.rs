@@ -111,8 +111,12 @@ pub struct SubArgs {
     #[arg(long, value_name = "N")]
     count: Option<u64>,
     /// Run CMD (with sh -c) for each event, the event's JSON on its stdin
-    #[arg(long, value_name = "CMD")]
+    #[arg(long, value_name = "CMD", conflicts_with = "webhook")]
     exec: Option<String>,
+    /// Have the node POST each event to URL instead, and return at once (the subscription
+    /// stays until it expires or `sift unsub`)
+    #[arg(long, value_name = "URL", conflicts_with = "count")]
+    webhook: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -122,7 +126,11 @@ pub struct SubArgs {
 impl SubArgs {
     pub async fn run(self) -> Result<()> {
         let client = Client::new();
-        let mut request = json!({"filter": self.filter, "callback": {"type": "stream"}});
+        let callback = match &self.webhook {
+            Some(url) => json!({"type": "webhook", "url": url}),
+            None => json!({"type": "stream"}),
+        };
+        let mut request = json!({"filter": self.filter, "callback": callback});
         if let Some(ttl) = &self.ttl {
             request["ttl"] = json!(ttl);
         }
@@ -148,10 +156,13 @@ impl SubArgs {
         }
         let sub = json_body(response, "subscribing").await?;
         let id = sub["id"].as_str().unwrap_or_default().to_owned();
-        match sub["expires_at"].as_str() {
-            Some(at) => eprintln!("subscribed as {id}, until {at}"),
-            None => eprintln!("subscribed as {id}, until cancelled"),
+        let until = sub["expires_at"].as_str().unwrap_or("cancelled");
+        if let Some(url) = &self.webhook {
+            println!("{id}");
+            eprintln!("subscribed as {id}, calling {url} until {until}");
+            return Ok(());
         }
+        eprintln!("subscribed as {id}, until {until}");
         let outcome = tokio::select! {
             outcome = self.follow(&client, &id) => outcome,
             _ = tokio::signal::ctrl_c() => Ok(false),

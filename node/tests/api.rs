@@ -1,0 +1,302 @@
+//! One real `sift node` process and its HTTP API: expiry, renewal, cancellation, the pull
+//! queue's acknowledgements, webhooks, and the errors bad requests get.
+
+mod support;
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use support::{NodeProcess, client, publish, pull, subscribe_pull};
+
+async fn get(node: &NodeProcess, path: &str) -> (u16, Value) {
+    let response = client().get(node.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn expiry_ends_a_stream_and_forgets_the_subscription() {
+    let node = NodeProcess::start("expiry", None);
+    let response = client()
+        .post(node.url("/v1/subscriptions"))
+        .json(&json!({"filter": "x > 1", "ttl": "2s"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let sub: Value = response.json().await.unwrap();
+    let id = sub["id"].as_str().unwrap();
+    assert!(sub["expires_at"].is_string());
+
+    let stream = client()
+        .get(node.url(&format!("/v1/subscriptions/{id}/stream")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let second = client()
+        .get(node.url(&format!("/v1/subscriptions/{id}/stream")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 409, "a stream has one consumer");
+
+    publish(&node, json!({"x": 5})).await;
+    publish(&node, json!({"x": 0})).await;
+    let mut body = stream.bytes_stream();
+    let mut text = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(chunk) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            if text.contains("event: end") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the stream did not end at expiry: {text}");
+    assert_eq!(text.matches("event: event").count(), 1, "{text}");
+    assert!(text.contains(r#""x":5"#), "{text}");
+    assert_eq!(get(&node, &format!("/v1/subscriptions/{id}")).await.0, 404);
+}
+
+#[tokio::test]
+async fn renew_extends_and_cancel_stops() {
+    let node = NodeProcess::start("renew", None);
+    let renewed = subscribe_pull(&node, "x > 1", Some("1s")).await;
+    let cancelled = subscribe_pull(&node, "x > 1", None).await;
+    let response = client()
+        .post(node.url(&format!("/v1/subscriptions/{renewed}/renew")))
+        .json(&json!({"ttl": "1h"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = client()
+        .delete(node.url(&format!("/v1/subscriptions/{cancelled}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let again = client()
+        .delete(node.url(&format!("/v1/subscriptions/{cancelled}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+
+    // Past the first expiry: the renewed subscription still matches.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let id = publish(&node, json!({"x": 2})).await;
+    let got = pull(&node, &renewed, "5s").await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["event_id"], json!(id));
+    let (_, listed) = get(&node, "/v1/subscriptions").await;
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [renewed.as_str()]);
+}
+
+#[tokio::test]
+async fn unacknowledged_pulls_come_back_after_their_visibility_timeout() {
+    let node = NodeProcess::start("pull", None);
+    let sub = subscribe_pull(&node, "exists(n)", None).await;
+    for n in 0..2 {
+        publish(&node, json!({ "n": n })).await;
+    }
+    let events_url = |query: &str| node.url(&format!("/v1/subscriptions/{sub}/events?{query}"));
+    let mut taken = Vec::new();
+    while taken.len() < 2 {
+        let body: Value = client()
+            .get(events_url("wait=5s&max=10&visibility=1s"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        taken.extend(body["events"].as_array().unwrap().clone());
+    }
+    let response = client()
+        .post(node.url(&format!("/v1/subscriptions/{sub}/ack")))
+        .json(&json!({"receipts": [taken[0]["receipt"]]}))
+        .send()
+        .await
+        .unwrap();
+    let acked: Value = response.json().await.unwrap();
+    assert_eq!(acked["acked"], 1);
+
+    let polled: Value = client()
+        .get(events_url("max=10"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        polled["events"].as_array().unwrap().is_empty(),
+        "nothing visible yet"
+    );
+
+    let back: Value = client()
+        .get(events_url("wait=5s&max=10"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let back = back["events"].as_array().unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0]["event_id"], taken[1]["event_id"]);
+    assert_eq!(back[0]["redeliveries"], 1);
+}
+
+/// A webhook receiver on loopback that fails the first `failures` requests.
+async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::new(Mutex::new(0usize));
+    let app = {
+        let received = Arc::clone(&received);
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let received = Arc::clone(&received);
+                let calls = Arc::clone(&calls);
+                async move {
+                    let mut calls = calls.lock().unwrap();
+                    *calls += 1;
+                    if *calls <= failures {
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    received.lock().unwrap().push(body);
+                    StatusCode::OK
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn webhooks_retry_a_failing_receiver_and_count_the_failures() {
+    let node = NodeProcess::start("webhook", None);
+    let (url, received) = receiver(2).await;
+    let response = client()
+        .post(node.url("/v1/subscriptions"))
+        .json(&json!({"filter": "x > 1", "callback": {"type": "webhook", "url": url}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event_id = publish(&node, json!({"x": 2})).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the webhook was never called"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = received.lock().unwrap()[0].clone();
+    assert_eq!(body["event_id"], json!(event_id));
+    assert_eq!(body["event"]["x"], 2);
+    let (_, sub) = get(&node, &format!("/v1/subscriptions/{id}")).await;
+    assert_eq!(sub["webhook"]["failed_attempts"], 2);
+    assert_eq!(sub["webhook"]["given_up"], 0);
+
+    let https = client()
+        .post(node.url("/v1/subscriptions"))
+        .json(&json!({"filter": "x > 1", "callback": {"type": "webhook", "url": "ftp://h/"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(https.status(), 400);
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_change_nothing() {
+    let node = NodeProcess::start("errors", None);
+    let response = client()
+        .post(node.url("/v1/subscriptions"))
+        .json(&json!({"filter": "price > && x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_filter");
+    assert_eq!(body["error"]["offset"], 8);
+
+    let bad_json = client()
+        .post(node.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body("{\"price\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), 400);
+    let body: Value = bad_json.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_event");
+
+    let oversize = client()
+        .post(node.url("/v1/events"))
+        .body(format!("{{\"pad\": \"{}\"}}", "x".repeat(2 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oversize.status(), 413);
+
+    let batch = client()
+        .post(node.url("/v1/events/batch"))
+        .body("{\"a\": 1}\nnot json\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.status(), 400);
+    let body: Value = batch.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2"),
+        "{body}"
+    );
+
+    let (status, body) = get(&node, "/v1/nowhere").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (_, stats) = get(&node, "/v1/stats").await;
+    assert_eq!(stats["subscriptions"], 0);
+    assert_eq!(
+        stats["counters"]["events_published"], 0,
+        "the bad batch published nothing"
+    );
+
+    // The CLI: a bad filter exits 2 and points at the offset.
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .args(["sub", "price > && x", "--api", &node.api])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("price > && x\n        ^"), "{stderr}");
+    assert!(stderr.contains("byte 8"), "{stderr}");
+}
