@@ -10,25 +10,18 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use futures::StreamExt;
 use serde_json::{Value, json};
-use support::{NodeProcess, client, publish, pull, subscribe_pull};
-
-async fn get(node: &NodeProcess, path: &str) -> (u16, Value) {
-    let response = client().get(node.url(path)).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
+use support::{NodeProcess, client, delete, get, post, post_raw, publish, pull, subscribe_pull};
 
 #[tokio::test]
 async fn expiry_ends_a_stream_and_forgets_the_subscription() {
     let node = NodeProcess::start("expiry", None);
-    let response = client()
-        .post(node.url("/v1/subscriptions"))
-        .json(&json!({"filter": "x > 1", "ttl": "2s"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let sub: Value = response.json().await.unwrap();
+    let (status, sub) = post(
+        &node,
+        "/v1/subscriptions",
+        json!({"filter": "x > 1", "ttl": "2s"}),
+    )
+    .await;
+    assert_eq!(status, 201);
     let id = sub["id"].as_str().unwrap();
     assert!(sub["expires_at"].is_string());
 
@@ -69,25 +62,11 @@ async fn renew_extends_and_cancel_stops() {
     let node = NodeProcess::start("renew", None);
     let renewed = subscribe_pull(&node, "x > 1", Some("1s")).await;
     let cancelled = subscribe_pull(&node, "x > 1", None).await;
-    let response = client()
-        .post(node.url(&format!("/v1/subscriptions/{renewed}/renew")))
-        .json(&json!({"ttl": "1h"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let response = client()
-        .delete(node.url(&format!("/v1/subscriptions/{cancelled}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    let again = client()
-        .delete(node.url(&format!("/v1/subscriptions/{cancelled}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 404);
+    let renew = format!("/v1/subscriptions/{renewed}/renew");
+    assert_eq!(post(&node, &renew, json!({"ttl": "1h"})).await.0, 200);
+    let cancel = format!("/v1/subscriptions/{cancelled}");
+    assert_eq!(delete(&node, &cancel).await, 204);
+    assert_eq!(delete(&node, &cancel).await, 404, "cancelled already");
 
     // Past the first expiry: the renewed subscription still matches.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -112,49 +91,21 @@ async fn unacknowledged_pulls_come_back_after_their_visibility_timeout() {
     for n in 0..2 {
         publish(&node, json!({ "n": n })).await;
     }
-    let events_url = |query: &str| node.url(&format!("/v1/subscriptions/{sub}/events?{query}"));
+    let events = |query: &str| format!("/v1/subscriptions/{sub}/events?{query}");
     let mut taken = Vec::new();
     while taken.len() < 2 {
-        let body: Value = client()
-            .get(events_url("wait=5s&max=10&visibility=1s"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, body) = get(&node, &events("wait=5s&max=10&visibility=1s")).await;
         taken.extend(body["events"].as_array().unwrap().clone());
     }
-    let response = client()
-        .post(node.url(&format!("/v1/subscriptions/{sub}/ack")))
-        .json(&json!({"receipts": [taken[0]["receipt"]]}))
-        .send()
-        .await
-        .unwrap();
-    let acked: Value = response.json().await.unwrap();
+    let ack = format!("/v1/subscriptions/{sub}/ack");
+    let (_, acked) = post(&node, &ack, json!({"receipts": [taken[0]["receipt"]]})).await;
     assert_eq!(acked["acked"], 1);
 
-    let polled: Value = client()
-        .get(events_url("max=10"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        polled["events"].as_array().unwrap().is_empty(),
-        "nothing visible yet"
-    );
+    let (_, polled) = get(&node, &events("max=10")).await;
+    let polled = polled["events"].as_array().unwrap();
+    assert!(polled.is_empty(), "nothing visible yet");
 
-    let back: Value = client()
-        .get(events_url("wait=5s&max=10"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, back) = get(&node, &events("wait=5s&max=10")).await;
     let back = back["events"].as_array().unwrap();
     assert_eq!(back.len(), 1);
     assert_eq!(back[0]["event_id"], taken[1]["event_id"]);
@@ -194,17 +145,11 @@ async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
 async fn webhooks_retry_a_failing_receiver_and_count_the_failures() {
     let node = NodeProcess::start("webhook", None);
     let (url, received) = receiver(2).await;
-    let response = client()
-        .post(node.url("/v1/subscriptions"))
-        .json(&json!({"filter": "x > 1", "callback": {"type": "webhook", "url": url}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let webhook =
+        |url: &str| json!({"filter": "x > 1", "callback": {"type": "webhook", "url": url}});
+    let (status, sub) = post(&node, "/v1/subscriptions", webhook(&url)).await;
+    assert_eq!(status, 201);
+    let id = sub["id"].as_str().unwrap().to_owned();
     let event_id = publish(&node, json!({"x": 2})).await;
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -222,56 +167,33 @@ async fn webhooks_retry_a_failing_receiver_and_count_the_failures() {
     assert_eq!(sub["webhook"]["failed_attempts"], 2);
     assert_eq!(sub["webhook"]["given_up"], 0);
 
-    let https = client()
-        .post(node.url("/v1/subscriptions"))
-        .json(&json!({"filter": "x > 1", "callback": {"type": "webhook", "url": "ftp://h/"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(https.status(), 400);
+    let (status, body) = post(&node, "/v1/subscriptions", webhook("ftp://h/")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "bad_webhook");
 }
 
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_change_nothing() {
     let node = NodeProcess::start("errors", None);
-    let response = client()
-        .post(node.url("/v1/subscriptions"))
-        .json(&json!({"filter": "price > && x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = post(
+        &node,
+        "/v1/subscriptions",
+        json!({"filter": "price > && x"}),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "bad_filter");
     assert_eq!(body["error"]["offset"], 8);
 
-    let bad_json = client()
-        .post(node.url("/v1/events"))
-        .header("content-type", "application/json")
-        .body("{\"price\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad_json.status(), 400);
-    let body: Value = bad_json.json().await.unwrap();
+    let (status, body) = post_raw(&node, "/v1/events", "{\"price\": ".into()).await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "bad_event");
 
-    let oversize = client()
-        .post(node.url("/v1/events"))
-        .body(format!("{{\"pad\": \"{}\"}}", "x".repeat(2 << 20)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(oversize.status(), 413);
+    let oversize = format!("{{\"pad\": \"{}\"}}", "x".repeat(2 << 20));
+    assert_eq!(post_raw(&node, "/v1/events", oversize).await.0, 413);
 
-    let batch = client()
-        .post(node.url("/v1/events/batch"))
-        .body("{\"a\": 1}\nnot json\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(batch.status(), 400);
-    let body: Value = batch.json().await.unwrap();
+    let (status, body) = post_raw(&node, "/v1/events/batch", "{\"a\": 1}\nnot json\n".into()).await;
+    assert_eq!(status, 400);
     assert!(
         body["error"]["message"]
             .as_str()

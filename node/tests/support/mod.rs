@@ -118,19 +118,53 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// GET `path`: the status and the JSON body (null if there is none).
+pub async fn get(node: &NodeProcess, path: &str) -> (u16, Value) {
+    answer(client().get(node.url(path)).send().await.unwrap()).await
+}
+
+/// POST `body` as JSON to `path`.
+pub async fn post(node: &NodeProcess, path: &str, body: Value) -> (u16, Value) {
+    answer(
+        client()
+            .post(node.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// POST `body` as it is to `path`.
+pub async fn post_raw(node: &NodeProcess, path: &str, body: String) -> (u16, Value) {
+    answer(
+        client()
+            .post(node.url(path))
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn delete(node: &NodeProcess, path: &str) -> u16 {
+    let response = client().delete(node.url(path)).send().await.unwrap();
+    response.status().as_u16()
+}
+
+async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
 /// Waits until every node has at least one overlay neighbour.
 pub async fn wait_for_overlay(nodes: &[&NodeProcess]) {
     let deadline = Instant::now() + Duration::from_secs(30);
     for node in nodes {
         loop {
-            let peers: Value = client()
-                .get(node.url("/v1/peers"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (_, peers) = get(node, "/v1/peers").await;
             let neighbours = peers["peers"]
                 .as_array()
                 .unwrap()
@@ -152,26 +186,14 @@ pub async fn subscribe_pull(node: &NodeProcess, filter: &str, ttl: Option<&str>)
     if let Some(ttl) = ttl {
         request["ttl"] = json!(ttl);
     }
-    let response = client()
-        .post(node.url("/v1/subscriptions"))
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "subscribing {filter}");
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = post(node, "/v1/subscriptions", request).await;
+    assert_eq!(status, 201, "subscribing {filter}: {body}");
     body["id"].as_str().unwrap().to_owned()
 }
 
 pub async fn publish(node: &NodeProcess, event: Value) -> String {
-    let response = client()
-        .post(node.url("/v1/events"))
-        .json(&event)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = post(node, "/v1/events", event).await;
+    assert_eq!(status, 202, "{body}");
     body["id"].as_str().unwrap().to_owned()
 }
 
@@ -234,12 +256,7 @@ pub async fn settle(publisher: &NodeProcess, subscribers: &[&NodeProcess]) {
                 "events never reached subscriber {i}"
             );
         }
-        let response = client()
-            .delete(node.url(&format!("/v1/subscriptions/{sub}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 204);
+        assert_eq!(delete(node, &format!("/v1/subscriptions/{sub}")).await, 204);
         // Late copies of the probe would only reach the probe's own, cancelled, subscription.
     }
 }
