@@ -26,6 +26,16 @@ pub struct NodeConfig {
     pub limits: ApiLimits,
     /// The strategies' parameters.
     pub protocol: StrategyConfig,
+    /// Where to write the trace of spec/trace-format.md, if anywhere.
+    pub trace: Option<TraceConfig>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TraceConfig {
+    pub path: PathBuf,
+    /// The run's start in microseconds since the Unix epoch (`t = 0` of the trace); give a
+    /// cluster's nodes the same one so that their traces merge. `None`: when the node starts.
+    pub start: Option<u64>,
 }
 
 /// What one client may ask of a node. Each limit, when exceeded, fails that request with a
@@ -75,6 +85,7 @@ impl NodeConfig {
             name: None,
             limits: ApiLimits::default(),
             protocol: StrategyConfig::default(),
+            trace: None,
         }
     }
 
@@ -116,6 +127,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub strategy: Option<String>,
     pub name: Option<String>,
+    pub trace: Option<PathBuf>,
+    pub trace_start: Option<u64>,
     pub limits: Option<ApiLimits>,
 }
 

@@ -31,6 +31,7 @@ use crate::network::{Behaviour, BehaviourEvent};
 use crate::node::NodeError;
 use crate::peer_ids::{node_id, peer_id};
 use crate::sinks::{Callback, LocalSub, Registry};
+use crate::trace::TraceWriter;
 
 /// Messages to one peer sent and not yet acknowledged, at most.
 const MAX_IN_FLIGHT: usize = 1_024;
@@ -38,6 +39,8 @@ const MAX_IN_FLIGHT: usize = 1_024;
 const MAX_LOOKUPS: usize = 32;
 /// How often a node without neighbours dials its bootstrap addresses again.
 const REDIAL_EVERY: Duration = Duration::from_secs(5);
+/// How often the trace is flushed to its file.
+const TRACE_FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// What the API and the Rust handle ask of the loop. Replies go back on the enclosed channel.
 #[derive(Debug)]
@@ -113,6 +116,7 @@ pub(crate) struct Driver {
     last_seq: u64,
     max_subscriptions: usize,
     counters: Counters,
+    trace: Option<TraceWriter>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -132,6 +136,7 @@ pub(crate) struct DriverParts {
     pub(crate) registry: Arc<Registry>,
     pub(crate) bootstrap: Vec<Multiaddr>,
     pub(crate) max_subscriptions: usize,
+    pub(crate) trace: Option<TraceWriter>,
 }
 
 impl Driver {
@@ -155,6 +160,7 @@ impl Driver {
             last_seq: 0,
             max_subscriptions: parts.max_subscriptions,
             counters: Counters::default(),
+            trace: parts.trace,
         }
     }
 
@@ -164,6 +170,7 @@ impl Driver {
         self.dial_bootstrap();
         let mut redial = tokio::time::interval(REDIAL_EVERY);
         redial.tick().await;
+        let mut flush = tokio::time::interval(TRACE_FLUSH_EVERY);
         loop {
             let next_timer = self.timers.peek().map(|Reverse((at, _))| *at);
             let wake = next_timer.map_or_else(
@@ -182,6 +189,11 @@ impl Driver {
                         self.dial_bootstrap();
                     }
                 }
+                _ = flush.tick(), if self.trace.is_some() => {
+                    if let Some(trace) = &mut self.trace {
+                        trace.flush();
+                    }
+                }
             }
         }
     }
@@ -196,6 +208,10 @@ impl Driver {
         }
         for delivery in out.deliveries.drain(..) {
             if let Some(sub) = self.registry.get(&delivery.sub) {
+                if let Some(trace) = &mut self.trace {
+                    let publication = &delivery.publication;
+                    trace.deliver(now, &sub.id, &publication.id, publication.published_at);
+                }
                 sub.deliver(delivery.publication);
                 self.counters.deliveries += 1;
             }
@@ -203,6 +219,9 @@ impl Driver {
         for sub in out.expired.drain(..) {
             self.registry.remove(&sub);
             self.counters.subscriptions_expired += 1;
+            if let Some(trace) = &mut self.trace {
+                trace.expire(now, &sub);
+            }
         }
         for (at, timer) in out.timers.drain(..) {
             self.timers.push(Reverse((at, timer)));
@@ -284,7 +303,11 @@ impl Driver {
                     origin: self.me,
                     seq: self.next_seq(),
                 };
-                let sub = Arc::new(LocalSub::new(id, text, clock::now(), expires, callback));
+                let now = clock::now();
+                if let Some(trace) = &mut self.trace {
+                    trace.subscribe(now, &id, &text, expires);
+                }
+                let sub = Arc::new(LocalSub::new(id, text, now, expires, callback));
                 self.registry.insert(Arc::clone(&sub));
                 self.handle(Input::Subscribe(Subscription {
                     id,
@@ -307,6 +330,9 @@ impl Driver {
                     }
                 };
                 sub.set_expires(expires);
+                if let Some(trace) = &mut self.trace {
+                    trace.subscribe(clock::now(), &id, &sub.filter, expires);
+                }
                 self.handle(Input::Subscribe(Subscription {
                     id,
                     filter,
@@ -317,6 +343,9 @@ impl Driver {
             Command::Unsubscribe { id, reply } => {
                 let known = self.registry.remove(&id).is_some();
                 if known {
+                    if let Some(trace) = &mut self.trace {
+                        trace.unsubscribe(clock::now(), &id);
+                    }
                     self.handle(Input::Unsubscribe(id));
                 }
                 let _ = reply.send(known);
@@ -326,9 +355,13 @@ impl Driver {
                     origin: self.me,
                     seq: self.next_seq(),
                 };
+                let now = clock::now();
+                if let Some(trace) = &mut self.trace {
+                    trace.publish(now, &id, &event);
+                }
                 let publication = Arc::new(Publication {
                     id,
-                    published_at: clock::now(),
+                    published_at: now,
                     event,
                 });
                 self.counters.events_published += 1;

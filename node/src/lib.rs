@@ -34,7 +34,8 @@ mod node;
 mod peer_ids;
 mod pull;
 mod sinks;
+mod trace;
 mod webhook;
 
-pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig};
+pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig, TraceConfig};
 pub use node::{Node, NodeError, SubscriptionHandle};

@@ -115,6 +115,14 @@ impl Node {
             .name
             .clone()
             .unwrap_or_else(|| short_peer_id(&peer_id));
+        let trace = match &config.trace {
+            Some(trace) => Some(crate::trace::TraceWriter::create(
+                &trace.path,
+                name.clone(),
+                trace.start.unwrap_or_else(clock::now),
+            )?),
+            None => None,
+        };
         let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
         let registry = Arc::new(Registry::default());
         let driver = Driver::new(DriverParts {
@@ -125,6 +133,7 @@ impl Node {
             registry: Arc::clone(&registry),
             bootstrap: config.bootstrap.clone(),
             max_subscriptions: config.limits.max_subscriptions,
+            trace,
         });
         let mut node = Node {
             client: Client {
@@ -210,6 +219,12 @@ impl Node {
         let event =
             Event::from_json(event_json, &EventLimits::default()).map_err(NodeError::Event)?;
         self.client.publish(event).await
+    }
+
+    /// How many overlay neighbours the node has now.
+    pub async fn neighbours(&self) -> Result<usize, NodeError> {
+        let status = self.client.status().await?;
+        Ok(status.peers.iter().filter(|p| p.neighbour).count())
     }
 
     /// Stops the node: its loop, its API, its connections.

@@ -3,12 +3,15 @@
 
 mod support;
 
-use serde_json::json;
-use support::{cluster, collect, publish, settle, subscribe_pull, wait_for_overlay};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::{cluster, collect, publish, settle, subscribe_pull, temp_dir, wait_for_overlay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_nodes_deliver_exactly_the_matching_events_even_after_one_is_killed() {
-    let mut nodes = cluster(5);
+    let traces = temp_dir("traces");
+    let mut nodes = cluster(5, Some(&traces));
     wait_for_overlay(&nodes.iter().collect::<Vec<_>>()).await;
 
     // Subscriptions at nodes 1, 2 and 3; events from nodes 4 and 0.
@@ -66,4 +69,34 @@ async fn five_nodes_deliver_exactly_the_matching_events_even_after_one_is_killed
     assert_eq!(collect(&nodes[1], &expensive, 2).await, after);
     assert_eq!(collect(&nodes[2], &acme, 2).await, after);
     assert!(collect(&nodes[3], &cheap_acme, 0).await.is_empty());
+
+    // The merged traces of the nodes tell the same story to `sift check`.
+    for node in &mut nodes[1..] {
+        node.stop();
+    }
+    let files: Vec<String> = (0..5)
+        .map(|i| traces.join(format!("n{i}.jsonl")).display().to_string())
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .args(["check", "--json", "--settle-ms", "3000"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["nodes"], 5);
+    assert_eq!(report["missing"], 0);
+    assert_eq!(report["duplicates"], 0);
+    assert_eq!(report["spurious"], 0);
+    let wanted = want_expensive.len() + want_acme.len() + want_cheap_acme.len() + 4;
+    assert!(
+        report["deliveries"].as_u64().unwrap() >= wanted as u64,
+        "{report}"
+    );
+    std::fs::remove_dir_all(&traces).unwrap();
 }

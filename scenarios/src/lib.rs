@@ -11,7 +11,10 @@ mod scenario;
 mod sim;
 mod summary;
 mod trace;
+mod trace_check;
 
 pub use scenario::{Fault, FaultKind, Scenario, ScenarioError, WorkloadKind};
 pub use sim::{Progress, RunError, run};
 pub use summary::{Latency, Load, Summary};
+pub use trace::Trace;
+pub use trace_check::{TraceError, TraceReport, check_traces};

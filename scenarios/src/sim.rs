@@ -52,7 +52,7 @@ pub enum RunError {
 /// Plays `scenario`, writing its trace to `trace` if given, and returns its summary.
 pub fn run(
     scenario: &Scenario,
-    trace: Option<Box<dyn Write>>,
+    trace: Option<Box<dyn Write + Send>>,
     progress: &mut dyn Progress,
 ) -> Result<Summary, RunError> {
     scenario.validate()?;

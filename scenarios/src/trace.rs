@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use sift_core::Micros;
 
 /// A JSON Lines sink for trace records; without a writer, records cost nothing. The first
-/// write error stops the trace and is reported when the run ends.
-pub(crate) struct Trace {
-    out: Option<Box<dyn Write>>,
+/// write error stops the trace and is reported when the run ends (or by [`Trace::flush`]).
+pub struct Trace {
+    out: Option<Box<dyn Write + Send>>,
     error: Option<io::Error>,
 }
 
@@ -25,7 +25,7 @@ pub(crate) fn node_name(node: u32) -> String {
 }
 
 impl Trace {
-    pub(crate) fn new(out: Option<Box<dyn Write>>) -> Self {
+    pub fn new(out: Option<Box<dyn Write + Send>>) -> Self {
         Trace { out, error: None }
     }
 
@@ -33,12 +33,17 @@ impl Trace {
         self.out.is_some()
     }
 
-    /// Writes one record: `t`, `node`, `kind`, then `fields`.
+    /// Writes one record of simulated node `node` (see [`Trace::record_named`]).
     pub(crate) fn record(&mut self, t: Micros, node: Option<u32>, kind: &str, fields: Value) {
+        self.record_named(t, node.map(node_name).as_deref(), kind, fields);
+    }
+
+    /// Writes one record: `t`, `node`, `kind`, then `fields` (an object).
+    pub fn record_named(&mut self, t: Micros, node: Option<&str>, kind: &str, fields: Value) {
         let Some(out) = &mut self.out else {
             return;
         };
-        let mut record = json!({ "t": t, "node": node.map(node_name), "kind": kind });
+        let mut record = json!({ "t": t, "node": node, "kind": kind });
         if let (Some(record), Value::Object(fields)) = (record.as_object_mut(), fields) {
             record.extend(fields);
         }
@@ -49,6 +54,22 @@ impl Trace {
             self.error = Some(error);
             self.out = None;
         }
+    }
+
+    /// Flushes what was written so far; returns the first error the trace met, after which
+    /// it writes nothing more.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        let flushed = out.flush();
+        if flushed.is_err() {
+            self.out = None;
+        }
+        flushed
     }
 
     /// Flushes the trace; returns the first error it met.

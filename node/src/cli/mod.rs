@@ -2,7 +2,9 @@
 
 mod api_url;
 mod bench;
+mod check;
 mod client;
+mod demo;
 mod match_cmd;
 mod node_cmd;
 mod sim;
@@ -23,6 +25,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Merge real nodes' traces and check every delivery (exit 1 when not exact).
+    Check(check::CheckArgs),
+    /// Start a small overlay on loopback, subscribe, publish sample events, show deliveries.
+    Demo(demo::DemoArgs),
     /// Run a node of the overlay (with no flags: a one-node overlay, API on 127.0.0.1:7700).
     Node(node_cmd::NodeArgs),
     /// Subscribe at a node and print each matching event as it arrives.
@@ -49,6 +55,8 @@ enum Command {
 impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
+            Command::Check(args) => args.run(),
+            Command::Demo(args) => args.run(),
             Command::Node(args) => args.run(),
             Command::Sub(args) => client::run_client(args.run()),
             Command::Pub(args) => client::run_client(args.run()),

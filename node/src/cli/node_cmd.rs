@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use libp2p::Multiaddr;
 use sift_core::StrategyKind;
-use sift_node::{FileConfig, Node, NodeConfig};
+use sift_node::{FileConfig, Node, NodeConfig, TraceConfig};
 
 use super::api_url::parse_api_addr;
 
@@ -44,6 +44,19 @@ pub struct NodeArgs {
     /// The node's name in logs [default: the end of its peer id]
     #[arg(long, env = "SIFT_NAME")]
     name: Option<String>,
+    /// Write the trace of what this node's clients did and got (JSON Lines, see
+    /// docs/node.md) to FILE
+    #[arg(long, env = "SIFT_TRACE", value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// The trace's t = 0, in microseconds since the Unix epoch: give a cluster's nodes the
+    /// same so that `sift check` can merge their traces [default: when the node starts]
+    #[arg(
+        long,
+        env = "SIFT_TRACE_START",
+        value_name = "UNIX_MICROS",
+        requires = "trace"
+    )]
+    trace_start: Option<u64>,
     /// A TOML file with any of the keys above (listen and bootstrap as arrays) and [limits]
     #[arg(long, env = "SIFT_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -84,6 +97,12 @@ impl NodeArgs {
             if let Some(limits) = file.limits {
                 config.limits = limits;
             }
+            if let Some(path) = file.trace {
+                config.trace = Some(TraceConfig {
+                    path,
+                    start: file.trace_start,
+                });
+            }
         }
         if !self.listen.is_empty() {
             config.listen = self.listen;
@@ -95,6 +114,14 @@ impl NodeArgs {
         config.data_dir = self.data_dir.or(config.data_dir);
         config.strategy = self.strategy.unwrap_or(config.strategy);
         config.name = self.name.or(config.name);
+        if let Some(path) = self.trace {
+            config.trace = Some(TraceConfig {
+                path,
+                start: self.trace_start,
+            });
+        } else if let (Some(trace), Some(start)) = (&mut config.trace, self.trace_start) {
+            trace.start = Some(start);
+        }
         Ok(config)
     }
 

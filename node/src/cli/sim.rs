@@ -114,7 +114,7 @@ impl SimArgs {
             Some(path) => {
                 let file = File::create(path)
                     .with_context(|| format!("cannot create trace file {}", path.display()))?;
-                Some(Box::new(BufWriter::new(file)) as Box<dyn std::io::Write>)
+                Some(Box::new(BufWriter::new(file)) as Box<dyn std::io::Write + Send>)
             }
             None => None,
         };

@@ -23,6 +23,11 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts a node; `bootstrap` is another node's address.
     pub fn start(name: &str, bootstrap: Option<&str>) -> NodeProcess {
+        NodeProcess::start_with(name, bootstrap, &[])
+    }
+
+    /// Starts a node with more flags.
+    pub fn start_with(name: &str, bootstrap: Option<&str>, extra: &[String]) -> NodeProcess {
         let data_dir = std::env::temp_dir().join(format!(
             "sift-e2e-{}-{name}-{}",
             std::process::id(),
@@ -46,6 +51,7 @@ impl NodeProcess {
         if let Some(bootstrap) = bootstrap {
             command.args(["--bootstrap", bootstrap]);
         }
+        command.args(extra);
         let mut child = command.spawn().expect("the sift binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
         // Read the startup lines on a thread, so a node that never prints fails the test
@@ -79,6 +85,15 @@ impl NodeProcess {
         }
     }
 
+    /// Stops the process as an operator would (SIGTERM, by its pid) and waits for it.
+    pub fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        if sent.is_ok_and(|s| s.success()) {
+            let _ = self.child.wait();
+        }
+    }
+
     /// Kills the process (SIGKILL, by its pid): a crash, not a shutdown.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -103,15 +118,47 @@ fn unique() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A seed and `n - 1` nodes joining through it.
-pub fn cluster(n: usize) -> Vec<NodeProcess> {
-    let seed = NodeProcess::start("n0", None);
+/// A seed and `n - 1` nodes joining through it; with `traces`, each node writes its trace
+/// to `traces/n{i}.jsonl`, all with the same start, so that they merge.
+pub fn cluster(n: usize, traces: Option<&std::path::Path>) -> Vec<NodeProcess> {
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros()
+        .to_string();
+    let extra = |i: usize| -> Vec<String> {
+        traces.map_or_else(Vec::new, |dir| {
+            let file = dir.join(format!("n{i}.jsonl"));
+            vec![
+                "--trace".into(),
+                file.display().to_string(),
+                "--trace-start".into(),
+                start.clone(),
+            ]
+        })
+    };
+    let seed = NodeProcess::start_with("n0", None, &extra(0));
     let address = seed.address.clone();
     let mut nodes = vec![seed];
     for i in 1..n {
-        nodes.push(NodeProcess::start(&format!("n{i}"), Some(&address)));
+        nodes.push(NodeProcess::start_with(
+            &format!("n{i}"),
+            Some(&address),
+            &extra(i),
+        ));
     }
     nodes
+}
+
+/// A fresh directory under the system's temporary one.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sift-e2e-{}-{name}-{}",
+        std::process::id(),
+        unique()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 pub fn client() -> reqwest::Client {
