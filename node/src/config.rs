@@ -21,7 +21,7 @@ pub struct NodeConfig {
     /// Where the node keeps its identity key; `None` draws a fresh identity each start.
     pub data_dir: Option<PathBuf>,
     pub strategy: StrategyKind,
-    /// The node's name in logs and traces; the start of its peer id if not given.
+    /// The node's name in its banner, stats and trace; the end of its peer id if not given.
     pub name: Option<String>,
     pub limits: ApiLimits,
     /// The strategies' parameters.
@@ -38,8 +38,9 @@ pub struct TraceConfig {
     pub start: Option<u64>,
 }
 
-/// What one client may ask of a node. Each limit, when exceeded, fails that request with a
-/// 4xx error and leaves everyone else alone.
+/// What clients may ask of a node. A request over the body or subscription limit fails
+/// with a 4xx error; a callback over its backlog drops events and counts them. Either way,
+/// the other clients are not disturbed.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiLimits {
@@ -122,7 +123,8 @@ fn default_data_dir() -> PathBuf {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub listen: Option<Vec<String>>,
-    pub api: Option<SocketAddr>,
+    /// `HOST:PORT` or `http://HOST:PORT`.
+    pub api: Option<String>,
     pub bootstrap: Option<Vec<String>>,
     pub data_dir: Option<PathBuf>,
     pub strategy: Option<String>,

@@ -208,12 +208,15 @@ impl Driver {
         }
         for delivery in out.deliveries.drain(..) {
             if let Some(sub) = self.registry.get(&delivery.sub) {
-                if let Some(trace) = &mut self.trace {
-                    let publication = &delivery.publication;
-                    trace.deliver(now, &sub.id, &publication.id, publication.published_at);
+                let publication = Arc::clone(&delivery.publication);
+                // Only what a callback took counts as delivered; a full backlog's drop is
+                // counted on the subscription.
+                if sub.deliver(delivery.publication) {
+                    self.counters.deliveries += 1;
+                    if let Some(trace) = &mut self.trace {
+                        trace.deliver(now, &sub.id, &publication.id, publication.published_at);
+                    }
                 }
-                sub.deliver(delivery.publication);
-                self.counters.deliveries += 1;
             }
         }
         for sub in out.expired.drain(..) {
@@ -414,9 +417,15 @@ impl Driver {
                 info,
                 ..
             })) => {
+                // A node listening on every interface advertises its loopback address too,
+                // which reaches the peer only from its own host: kept only when this node is
+                // on loopback itself (a cluster on one machine).
+                let local_only = self.swarm.listeners().all(is_loopback);
                 let kad = &mut self.swarm.behaviour_mut().kad;
-                for address in info.listen_addrs.into_iter().filter(is_dialable) {
-                    kad.add_address(&peer_id, address);
+                for address in info.listen_addrs {
+                    if is_dialable(&address) && (local_only || !is_loopback(&address)) {
+                        kad.add_address(&peer_id, address);
+                    }
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
@@ -537,6 +546,13 @@ impl Driver {
             }
         }
     }
+}
+
+fn is_loopback(address: &Multiaddr) -> bool {
+    address.iter().any(|p| {
+        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_loopback())
+            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_loopback())
+    })
 }
 
 /// Whether another node could dial `address`: not the unspecified address.

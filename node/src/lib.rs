@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+mod address;
 mod api;
 mod clock;
 mod codec;
@@ -37,5 +38,6 @@ mod sinks;
 mod trace;
 mod webhook;
 
+pub use address::{base_url, parse_api_addr};
 pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig, TraceConfig};
 pub use node::{Node, NodeError, SubscriptionHandle};

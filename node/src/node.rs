@@ -105,6 +105,7 @@ impl Node {
         let peer_id = keypair.public().to_peer_id();
         let mut swarm = network::build_swarm(keypair)?;
         for address in &config.listen {
+            crate::address::check_port_free(address).map_err(anyhow::Error::msg)?;
             swarm
                 .listen_on(address.clone())
                 .with_context(|| format!("cannot listen on {address}"))?;
@@ -291,7 +292,7 @@ impl Drop for Node {
     }
 }
 
-/// The first eight characters after the common `12D3KooW` prefix of ed25519 peer ids.
+/// The last eight characters of the peer id: ed25519 peer ids all start alike.
 fn short_peer_id(peer: &PeerId) -> String {
     let text = peer.to_string();
     let start = text.len().saturating_sub(8);
@@ -305,18 +306,24 @@ async fn first_listen_addrs(
     use futures::StreamExt;
     use libp2p::swarm::SwarmEvent;
     let mut addrs = Vec::new();
-    let deadline = tokio::time::sleep(Duration::from_secs(5));
-    tokio::pin!(deadline);
-    while addrs.len() < listeners {
+    // A listener on every interface reports an address per interface, in one burst: once
+    // each listener has reported one, the rest get another moment.
+    let mut until = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
         tokio::select! {
             event = swarm.select_next_some() => match event {
-                SwarmEvent::NewListenAddr { address, .. } => addrs.push(address),
+                SwarmEvent::NewListenAddr { address, .. } => {
+                    addrs.push(address);
+                    if addrs.len() >= listeners {
+                        until = until.min(tokio::time::Instant::now() + Duration::from_millis(50));
+                    }
+                }
                 SwarmEvent::ListenerError { error, .. } | SwarmEvent::ListenerClosed { reason: Err(error), .. } => {
                     anyhow::bail!("a listener failed: {error}");
                 }
                 _ => {}
             },
-            () = &mut deadline => break,
+            () = tokio::time::sleep_until(until) => break,
         }
     }
     Ok(addrs)

@@ -1,9 +1,11 @@
 //! Node ids and peer ids: a node's id in the core is its ed25519 public key, so each maps to
 //! the other without a table.
 
+use std::fmt::Write;
+
 use libp2p::PeerId;
 use libp2p::identity::{PublicKey, ed25519};
-use sift_core::NodeId;
+use sift_core::{EventId, NodeId, SubId};
 
 /// The core id of `peer`, if its key is ed25519 (every sift node's is; another peer's is
 /// ignored).
@@ -21,6 +23,26 @@ pub(crate) fn node_id(peer: &PeerId) -> Option<NodeId> {
 pub(crate) fn peer_id(node: &NodeId) -> Option<PeerId> {
     let key = ed25519::PublicKey::try_from_bytes(node.as_bytes()).ok()?;
     Some(PublicKey::from(key).to_peer_id())
+}
+
+/// An event's id as the API and traces show it: the origin's whole key in hex, then the
+/// sequence number, so ids from different nodes never collide.
+pub(crate) fn event_id_text(id: &EventId) -> String {
+    id_text(&id.origin, id.seq)
+}
+
+/// A subscription's id in traces, unique across nodes like [`event_id_text`].
+pub(crate) fn sub_id_text(id: &SubId) -> String {
+    id_text(&id.origin, id.seq)
+}
+
+fn id_text(origin: &NodeId, seq: u64) -> String {
+    let mut text = String::with_capacity(64 + 21);
+    for byte in origin.as_bytes() {
+        let _ = write!(text, "{byte:02x}");
+    }
+    let _ = write!(text, ":{seq}");
+    text
 }
 
 #[cfg(test)]

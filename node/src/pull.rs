@@ -4,8 +4,9 @@
 //! A taken event is *unacknowledged* until the consumer acks its receipt; if the ack does not
 //! come within the visibility timeout the event becomes visible again, ahead of newer ones,
 //! and the next get takes it with a new receipt. The queue holds at most `capacity` events,
-//! waiting and unacknowledged together; an event that arrives to a full queue is dropped and
-//! counted, so a consumer that stopped reading costs the node a bounded amount of memory.
+//! waiting and unacknowledged together; an event that arrives to a full queue is refused (the
+//! subscription counts it as dropped), so a consumer that stopped reading costs the node a
+//! bounded amount of memory.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,9 @@ use std::time::Duration;
 use sift_core::Publication;
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// The longest an unacknowledged event stays invisible.
+pub(crate) const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 
 #[derive(Debug)]
 pub(crate) struct PullQueue {
@@ -29,7 +33,6 @@ struct State {
     /// By receipt.
     unacked: BTreeMap<u64, (Instant, Held)>,
     next_receipt: u64,
-    dropped: u64,
     /// The subscription ended: getters stop waiting.
     closed: bool,
 }
@@ -54,7 +57,6 @@ pub(crate) struct Pulled {
 pub(crate) struct QueueCounts {
     pub(crate) waiting: usize,
     pub(crate) unacked: usize,
-    pub(crate) dropped: u64,
 }
 
 impl PullQueue {
@@ -67,21 +69,20 @@ impl PullQueue {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // No code path panics while holding the lock; if one did, the queue's data is still
-        // consistent (every update is a single push or pop), so carry on with it.
+        // Nothing under the lock is meant to panic; if something did, each update is a
+        // single push, pop or insert, so the data is still consistent: carry on with it.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds an event; `false` if the queue was full and the event was dropped.
+    /// Adds an event; `false` if the queue was full (or closed) and refused it.
     pub(crate) fn push(&self, publication: Arc<Publication>) -> bool {
         let mut state = self.lock();
         if state.closed {
             return false;
         }
         if state.waiting.len() + state.unacked.len() >= self.capacity {
-            state.dropped += 1;
             return false;
         }
         state.waiting.push_back(Held {
@@ -93,9 +94,11 @@ impl PullQueue {
         true
     }
 
-    /// Takes up to `max` visible events at once, without waiting.
+    /// Takes up to `max` visible events at once, without waiting. They become visible again
+    /// after `visibility` unless acknowledged (at most [`MAX_VISIBILITY`]).
     pub(crate) fn poll(&self, max: usize, visibility: Duration) -> Vec<Pulled> {
         let now = Instant::now();
+        let visible_again = now + visibility.min(MAX_VISIBILITY);
         let mut state = self.lock();
         state.make_overdue_visible(now);
         let mut taken = Vec::new();
@@ -110,7 +113,7 @@ impl PullQueue {
                 publication: Arc::clone(&held.publication),
                 redeliveries: held.redeliveries,
             });
-            state.unacked.insert(receipt, (now + visibility, held));
+            state.unacked.insert(receipt, (visible_again, held));
         }
         taken
     }
@@ -123,7 +126,7 @@ impl PullQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Vec<Pulled> {
-        let give_up = Instant::now() + wait;
+        let give_up = Instant::now() + wait.min(MAX_VISIBILITY);
         loop {
             let arrived = self.arrived.notified();
             tokio::pin!(arrived);
@@ -165,7 +168,6 @@ impl PullQueue {
         QueueCounts {
             waiting: state.waiting.len(),
             unacked: state.unacked.len(),
-            dropped: state.dropped,
         }
     }
 
@@ -264,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_queue_drops_and_counts() {
+    fn a_full_queue_refuses() {
         let queue = PullQueue::new(2);
         assert!(queue.push(publication(0)));
         assert!(queue.push(publication(1)));
@@ -276,6 +278,21 @@ mod tests {
         );
         queue.ack(&[taken[0].receipt]);
         assert!(queue.push(publication(4)));
-        assert_eq!(queue.counts().dropped, 2);
+        assert_eq!(
+            queue.counts(),
+            QueueCounts {
+                waiting: 2,
+                unacked: 0
+            }
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_enormous_visibility_is_capped() {
+        let queue = PullQueue::new(2);
+        queue.push(publication(0));
+        assert_eq!(queue.poll(1, Duration::MAX).len(), 1);
+        tokio::time::advance(MAX_VISIBILITY).await;
+        assert_eq!(queue.poll(1, Duration::MAX).len(), 1, "visible again");
     }
 }

@@ -7,13 +7,25 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use serde_json::{Value, json};
 use sift_core::{Micros, Publication, SubId};
 use tokio::sync::mpsc;
 
+use crate::clock;
+use crate::peer_ids::event_id_text;
 use crate::pull::PullQueue;
 use crate::webhook::Webhook;
+
+/// A delivered event as every callback shows it: its id, when it was published, the event.
+pub(crate) fn delivery_json(publication: &Publication) -> Value {
+    json!({
+        "event_id": event_id_text(&publication.id),
+        "published_at": clock::rfc3339(publication.published_at),
+        "event": publication.event,
+    })
+}
 
 /// How a subscription is called back.
 #[derive(Debug)]
@@ -94,8 +106,9 @@ impl LocalSub {
         *lock(&self.expires) = expires;
     }
 
-    /// Hands `publication` to the callback without waiting.
-    pub(crate) fn deliver(&self, publication: Arc<Publication>) {
+    /// Hands `publication` to the callback without waiting; `false` if the callback's
+    /// backlog was full and the event was dropped (and counted).
+    pub(crate) fn deliver(&self, publication: Arc<Publication>) -> bool {
         let taken = match &self.callback {
             Callback::Channel { sender, .. } => sender.try_send(publication).is_ok(),
             Callback::Pull(queue) => queue.push(publication),
@@ -107,14 +120,24 @@ impl LocalSub {
             &self.dropped
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        taken
     }
 
-    /// Takes the stream's receiver, once: a second consumer of the same stream gets `None`.
+    /// Takes the channel's receiver for good (a closure's task); `None` if it is taken.
     pub(crate) fn take_receiver(&self) -> Option<mpsc::Receiver<Arc<Publication>>> {
         match &self.callback {
             Callback::Channel { receiver, .. } => lock(receiver).take(),
             Callback::Pull(_) | Callback::Webhook(_) => None,
         }
+    }
+
+    /// Lends the channel's receiver to one consumer (a stream client) until it goes away;
+    /// `None` while another consumer has it.
+    pub(crate) fn lend_receiver(self: &Arc<Self>) -> Option<LentReceiver> {
+        Some(LentReceiver {
+            receiver: Some(self.take_receiver()?),
+            home: Arc::downgrade(self),
+        })
     }
 
     pub(crate) fn webhook(&self) -> Option<&Webhook> {
@@ -128,6 +151,32 @@ impl LocalSub {
         match &self.callback {
             Callback::Pull(queue) => Some(queue),
             _ => None,
+        }
+    }
+}
+
+/// A channel's receiver in a consumer's hands. Dropped (the client disconnected), it goes
+/// back to its subscription, if that still exists, for the next consumer. It holds the
+/// subscription weakly, so the channel still closes when the subscription ends.
+#[derive(Debug)]
+pub(crate) struct LentReceiver {
+    receiver: Option<mpsc::Receiver<Arc<Publication>>>,
+    home: Weak<LocalSub>,
+}
+
+impl LentReceiver {
+    /// The next event; `None` once the subscription has ended and its events are read.
+    pub(crate) async fn recv(&mut self) -> Option<Arc<Publication>> {
+        self.receiver.as_mut()?.recv().await
+    }
+}
+
+impl Drop for LentReceiver {
+    fn drop(&mut self) {
+        if let (Some(receiver), Some(home)) = (self.receiver.take(), self.home.upgrade())
+            && let Callback::Channel { receiver: slot, .. } = &home.callback
+        {
+            *lock(slot) = Some(receiver);
         }
     }
 }

@@ -13,6 +13,8 @@ use sift_core::{EventId, Micros, SubId};
 use sift_matcher::Event;
 use sift_scenarios::Trace;
 
+use crate::peer_ids::{event_id_text, sub_id_text};
+
 #[derive(Debug)]
 pub(crate) struct TraceWriter {
     trace: Trace,
@@ -49,23 +51,23 @@ impl TraceWriter {
         self.record(
             now,
             "subscribe",
-            json!({"sub": sub.to_string(), "filter": filter, "expires": expires}),
+            json!({"sub": sub_id_text(sub), "filter": filter, "expires": expires}),
         );
     }
 
     pub(crate) fn unsubscribe(&mut self, now: Micros, sub: &SubId) {
-        self.record(now, "unsubscribe", json!({"sub": sub.to_string()}));
+        self.record(now, "unsubscribe", json!({"sub": sub_id_text(sub)}));
     }
 
     pub(crate) fn expire(&mut self, now: Micros, sub: &SubId) {
-        self.record(now, "expire", json!({"sub": sub.to_string()}));
+        self.record(now, "expire", json!({"sub": sub_id_text(sub)}));
     }
 
     pub(crate) fn publish(&mut self, now: Micros, id: &EventId, event: &Event) {
         self.record(
             now,
             "publish",
-            json!({"event_id": id.to_string(), "event": event}),
+            json!({"event_id": event_id_text(id), "event": event}),
         );
     }
 
@@ -73,7 +75,7 @@ impl TraceWriter {
         self.record(
             now,
             "deliver",
-            json!({"sub": sub.to_string(), "event_id": id.to_string(), "latency_us": now.saturating_sub(published_at)}),
+            json!({"sub": sub_id_text(sub), "event_id": event_id_text(id), "latency_us": now.saturating_sub(published_at)}),
         );
     }
 

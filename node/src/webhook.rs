@@ -11,11 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde_json::json;
 use sift_core::Publication;
 use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::clock;
+use crate::sinks::delivery_json;
 
 /// Attempts per event, the first included.
 const ATTEMPTS: u32 = 5;
@@ -109,11 +108,7 @@ async fn run(
             },
             _ = ended.wait_for(|&ended| ended) => return,
         };
-        let body = json!({
-            "event_id": publication.id.to_string(),
-            "published_at": clock::rfc3339(publication.published_at),
-            "event": publication.event,
-        });
+        let body = delivery_json(&publication);
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
             if *ended.borrow() {

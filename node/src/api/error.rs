@@ -103,3 +103,11 @@ pub(crate) async fn not_found() -> ApiError {
         "no such endpoint; see docs/http-api.md",
     )
 }
+
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see docs/http-api.md",
+    )
+}

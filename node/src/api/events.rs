@@ -6,14 +6,10 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use sift_core::EventId;
 use sift_matcher::{Event, EventLimits};
 
 use super::{ApiError, ApiState};
-
-fn event_id(id: &EventId) -> String {
-    id.to_string()
-}
+use crate::peer_ids::event_id_text;
 
 fn parse_event(text: &str) -> Result<Event, ApiError> {
     Event::from_json(text, &EventLimits::default())
@@ -32,7 +28,10 @@ pub(crate) async fn publish(
     let body = body?;
     let event = parse_event(utf8(&body)?)?;
     let id = state.client.publish(event).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": event_id(&id) }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": event_id_text(&id) })),
+    ))
 }
 
 /// Every line is checked before any is published: a bad line fails the whole batch, naming
@@ -57,7 +56,7 @@ pub(crate) async fn publish_batch(
     }
     let mut ids = Vec::with_capacity(events.len());
     for event in events {
-        ids.push(event_id(&state.client.publish(event).await?));
+        ids.push(event_id_text(&state.client.publish(event).await?));
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "ids": ids }))))
 }

@@ -43,6 +43,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/v1/subscriptions/{id}/events", get(subscriptions::pull))
         .route("/v1/subscriptions/{id}/ack", post(subscriptions::ack))
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

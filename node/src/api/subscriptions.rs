@@ -7,19 +7,20 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sift_core::{Micros, Publication};
+use sift_core::Micros;
 
 use super::{ApiError, ApiState};
 use crate::clock;
+use crate::peer_ids::event_id_text;
 use crate::pull::PullQueue;
-use crate::sinks::{Callback, LocalSub};
+use crate::sinks::{Callback, LocalSub, delivery_json};
 
 /// The longest a blocking get may wait.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -121,7 +122,7 @@ fn view(sub: &LocalSub) -> View {
         created_at: clock::rfc3339(sub.created),
         expires_at: sub.expires().map(clock::rfc3339),
         delivered: sub.delivered.load(Ordering::Relaxed),
-        dropped: sub.dropped.load(Ordering::Relaxed) + counts.map_or(0, |c| c.dropped),
+        dropped: sub.dropped.load(Ordering::Relaxed),
         waiting: counts.map(|c| c.waiting),
         unacked: counts.map(|c| c.unacked),
         webhook: sub.webhook().map(|w| WebhookView {
@@ -203,35 +204,35 @@ pub(crate) async fn renew(
     request: Result<Json<Expiry>, JsonRejection>,
 ) -> Result<Json<View>, ApiError> {
     let Json(expiry) = request?;
+    if expiry.ttl.is_none() && expiry.expires_at.is_none() {
+        return Err(ApiError::bad_request(
+            "bad_expiry",
+            "give the new expiry: ttl or expires_at",
+        ));
+    }
     let sub = find(&state, &id)?;
     state.client.renew(sub.id, expiry.resolve()?).await?;
     Ok(Json(view(&sub)))
 }
 
-/// A delivered event as streams and pulls show it.
-fn delivery_json(publication: &Publication) -> Value {
-    json!({
-        "event_id": publication.id.to_string(),
-        "published_at": clock::rfc3339(publication.published_at),
-        "event": publication.event,
-    })
-}
-
 /// The subscription's events as Server-Sent Events (`event: event`), ending with an
 /// `event: end` once the subscription expires or is cancelled. One consumer at a time: a
-/// second gets 409.
+/// second gets 409 until the first disconnects.
 pub(crate) async fn stream(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let sub = find(&state, &id)?;
-    let Some(receiver) = sub.take_receiver() else {
-        let message = match sub.callback {
-            Callback::Pull(_) => "this subscription's callback is a pull queue; GET its events",
-            Callback::Webhook(_) => "this subscription's callback is a webhook",
-            Callback::Channel { .. } => "the stream already has a consumer",
+    let Some(receiver) = sub.lend_receiver() else {
+        let (code, message) = match sub.callback {
+            Callback::Pull(_) => (
+                "not_a_stream",
+                "this subscription's callback is a pull queue; GET its events",
+            ),
+            Callback::Webhook(_) => ("not_a_stream", "this subscription's callback is a webhook"),
+            Callback::Channel { .. } => ("stream_taken", "the stream already has a consumer"),
         };
-        return Err(ApiError::new(StatusCode::CONFLICT, "stream_taken", message));
+        return Err(ApiError::new(StatusCode::CONFLICT, code, message));
     };
     drop(sub);
     let events = futures::stream::unfold(Some(receiver), |receiver| async move {
@@ -240,7 +241,7 @@ pub(crate) async fn stream(
             Some(publication) => {
                 let event = SseEvent::default()
                     .event("event")
-                    .id(publication.id.to_string())
+                    .id(event_id_text(&publication.id))
                     .json_data(delivery_json(&publication))
                     .unwrap_or_else(|_| SseEvent::default().event("event"));
                 (Ok(event), Some(receiver))
@@ -280,8 +281,10 @@ fn duration_param(name: &str, text: Option<&str>, default: Duration) -> Result<D
 pub(crate) async fn pull(
     State(state): State<ApiState>,
     Path(id): Path<String>,
-    Query(query): Query<PullQuery>,
+    query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) =
+        query.map_err(|rejection| ApiError::bad_request("bad_parameter", rejection.body_text()))?;
     let wait = duration_param("wait", query.wait.as_deref(), Duration::ZERO)?.min(MAX_WAIT);
     let visibility = duration_param(
         "visibility",

@@ -11,8 +11,8 @@ use futures::StreamExt;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::api_url::base_url;
 use super::sse::SseParser;
+use sift_node::base_url;
 
 /// Where the node's API is.
 #[derive(Debug, Args)]
@@ -163,9 +163,14 @@ impl SubArgs {
             return Ok(());
         }
         eprintln!("subscribed as {id}, until {until}");
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?;
+        // Ctrl-C or SIGTERM: cancel the subscription on the way out.
         let outcome = tokio::select! {
             outcome = self.follow(&client, &id) => outcome,
             _ = tokio::signal::ctrl_c() => Ok(false),
+            _ = terminate.recv() => Ok(false),
         };
         let ended = match outcome {
             Ok(ended) => ended,
@@ -175,7 +180,7 @@ impl SubArgs {
             }
         };
         if ended {
-            eprintln!("subscription {id} expired");
+            eprintln!("subscription {id} ended (it expired or was cancelled)");
         } else {
             self.cancel(&client, &id).await;
         }
@@ -265,8 +270,8 @@ impl SubArgs {
 
 #[derive(Debug, Args)]
 pub struct PubArgs {
-    /// Attributes as NAME=VALUE; a value that reads as JSON (42, true, "x", [1,2]) is taken
-    /// as such, anything else as a string
+    /// Attributes as NAME=VALUE: an integer, float or bool if the value parses as one, else
+    /// a string; a value in double quotes is always a string (zip='"00100"')
     #[arg(value_name = "NAME=VALUE")]
     attributes: Vec<String>,
     /// The event as a JSON object
@@ -331,10 +336,49 @@ fn attributes_to_json(attributes: &[String]) -> Result<Value> {
         if name.is_empty() {
             return Err(UsageError(format!("`{attribute}` has no name")).into());
         }
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-        object.insert(name.to_owned(), value);
+        object.insert(name.to_owned(), shorthand_value(value));
     }
     Ok(Value::Object(object))
+}
+
+/// The value of a NAME=VALUE pair, by the filter-language contract's shorthand rule.
+fn shorthand_value(text: &str) -> Value {
+    if let Some(quoted) = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        return Value::String(quoted.to_owned());
+    }
+    if let Ok(integer) = text.parse::<i64>() {
+        return json!(integer);
+    }
+    if let Some(float) = text.parse::<f64>().ok().filter(|f| f.is_finite()) {
+        return json!(float);
+    }
+    match text {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorthand_values_follow_the_contract() {
+        assert_eq!(shorthand_value("42"), json!(42));
+        assert_eq!(shorthand_value("-1.5"), json!(-1.5));
+        assert_eq!(shorthand_value("true"), json!(true));
+        assert_eq!(shorthand_value("ACME"), json!("ACME"));
+        assert_eq!(shorthand_value("\"00100\""), json!("00100"));
+        assert_eq!(shorthand_value("[1,2]"), json!("[1,2]"));
+        assert_eq!(shorthand_value("inf"), json!("inf"));
+        let event = attributes_to_json(&["a=1".into(), "b=x=y".into()]).unwrap();
+        assert_eq!(event, json!({"a": 1, "b": "x=y"}));
+        assert!(attributes_to_json(&["novalue".into()]).is_err());
+    }
 }
 
 #[derive(Debug, Args)]
@@ -406,7 +450,7 @@ impl ShowArgs {
                         sub["id"].as_str().unwrap_or_default(),
                         sub["callback"].as_str().unwrap_or_default(),
                         sub["expires_at"].as_str().unwrap_or("cancelled"),
-                        sub["delivered"],
+                        sub["delivered"].as_u64().unwrap_or_default(),
                         sub["filter"].as_str().unwrap_or_default(),
                     );
                 }

@@ -1,6 +1,5 @@
 //! Subcommands of `sift`, one module each.
 
-mod api_url;
 mod bench;
 mod check;
 mod client;

@@ -10,7 +10,7 @@ use libp2p::Multiaddr;
 use sift_core::StrategyKind;
 use sift_node::{FileConfig, Node, NodeConfig, TraceConfig};
 
-use super::api_url::parse_api_addr;
+use sift_node::parse_api_addr;
 
 /// Every flag may also come from the environment (`SIFT_LISTEN`, ...) or from the `--config`
 /// file; a flag wins over the environment, which wins over the file.
@@ -41,7 +41,7 @@ pub struct NodeArgs {
     /// How subscriptions and events travel [default: selective]
     #[arg(long, env = "SIFT_STRATEGY", value_name = "NAME")]
     strategy: Option<StrategyKind>,
-    /// The node's name in logs [default: the end of its peer id]
+    /// The node's name in its banner, stats and trace [default: the end of its peer id]
     #[arg(long, env = "SIFT_NAME")]
     name: Option<String>,
     /// Write the trace of what this node's clients did and got (JSON Lines, see
@@ -91,7 +91,12 @@ impl NodeArgs {
                     .parse()
                     .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?;
             }
-            config.api = file.api.or(config.api);
+            if let Some(api) = file.api {
+                config.api = Some(
+                    parse_api_addr(&api)
+                        .map_err(|e| anyhow::anyhow!("{}: api: {e}", path.display()))?,
+                );
+            }
             config.data_dir = file.data_dir.or(config.data_dir);
             config.name = file.name.or(config.name);
             if let Some(limits) = file.limits {
@@ -119,8 +124,11 @@ impl NodeArgs {
                 path,
                 start: self.trace_start,
             });
-        } else if let (Some(trace), Some(start)) = (&mut config.trace, self.trace_start) {
-            trace.start = Some(start);
+        } else if let Some(start) = self.trace_start {
+            match &mut config.trace {
+                Some(trace) => trace.start = Some(start),
+                None => anyhow::bail!("--trace-start needs a trace: give --trace FILE too"),
+            }
         }
         Ok(config)
     }
