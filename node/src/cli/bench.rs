@@ -24,12 +24,16 @@ pub struct BenchArgs {
 enum BenchTarget {
     /// Matching speed and memory of the subscription index.
     Match(MatchBenchArgs),
+    /// One node's publish-to-notify throughput and latency over the HTTP API, beside
+    /// nats-server on the same task.
+    Pubsub(super::bench_pubsub::PubSubBenchArgs),
 }
 
 impl BenchArgs {
     pub fn run(self) -> Result<()> {
         match self.target {
             BenchTarget::Match(args) => args.run(),
+            BenchTarget::Pubsub(args) => args.run(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Subcommands of `sift`, one module each.
 
 mod bench;
+mod bench_pubsub;
 mod check;
 mod client;
 mod demo;
 mod match_cmd;
+mod nats;
 mod node_cmd;
 mod sim;
 mod sse;
