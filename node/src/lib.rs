@@ -5,22 +5,27 @@
 //! serves the HTTP API of docs/http-api.md, and calls each local subscription back with every
 //! matching event until the subscription expires or is cancelled.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use sift_node::{Node, NodeConfig};
+//! use tokio::sync::mpsc;
 //!
-//! # async fn example() -> anyhow::Result<()> {
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! // A one-node overlay on a loopback port; give `bootstrap` addresses to join others.
 //! let node = Node::start(NodeConfig::ephemeral()).await?;
+//! let (tx, mut rx) = mpsc::unbounded_channel();
 //! let subscription = node
-//!     .subscribe("price > 100", Some(Duration::from_secs(60)), |event| {
-//!         println!("{event}");
+//!     .subscribe(r#"price > 100 && symbol == "ACME""#, Some(Duration::from_secs(60)), move |event| {
+//!         let _ = tx.send(event.to_string());
 //!     })
 //!     .await?;
+//! node.publish(r#"{"symbol": "ACME", "price": 99}"#).await?;
 //! node.publish(r#"{"symbol": "ACME", "price": 120}"#).await?;
+//! assert_eq!(rx.recv().await.unwrap(), r#"{"price":120,"symbol":"ACME"}"#);
 //! subscription.unsubscribe().await?;
 //! node.shutdown().await;
-//! # Ok(())
-//! # }
+//! # anyhow::Ok(())
+//! # }).unwrap();
 //! ```
 
 mod address;

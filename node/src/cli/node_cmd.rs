@@ -50,12 +50,7 @@ pub struct NodeArgs {
     trace: Option<PathBuf>,
     /// The trace's t = 0, in microseconds since the Unix epoch: give a cluster's nodes the
     /// same so that `sift check` can merge their traces [default: when the node starts]
-    #[arg(
-        long,
-        env = "SIFT_TRACE_START",
-        value_name = "UNIX_MICROS",
-        requires = "trace"
-    )]
+    #[arg(long, env = "SIFT_TRACE_START", value_name = "UNIX_MICROS")]
     trace_start: Option<u64>,
     /// A TOML file with any of the keys above (listen and bootstrap as arrays) and [limits]
     #[arg(long, env = "SIFT_CONFIG", value_name = "FILE")]
