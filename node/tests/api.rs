@@ -128,12 +128,14 @@ async fn unacknowledged_pulls_come_back_after_their_visibility_timeout() {
     assert_eq!(back[0]["redeliveries"], 1);
 }
 
-/// A webhook receiver on loopback that fails the first `failures` requests.
-async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+/// A webhook receiver on loopback that fails the first `failures` requests; it returns its
+/// URL, the bodies it took, and the number of requests it got.
+async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>, Arc<Mutex<usize>>) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(Mutex::new(0usize));
     let app = {
         let received = Arc::clone(&received);
+        let calls = Arc::clone(&calls);
         axum::Router::new().route(
             "/hook",
             axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
@@ -154,13 +156,13 @@ async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
+    (url, received, calls)
 }
 
 #[tokio::test]
 async fn webhooks_retry_a_failing_receiver_and_count_the_failures() {
     let node = NodeProcess::start("webhook", None);
-    let (url, received) = receiver(2).await;
+    let (url, received, _) = receiver(2).await;
     let webhook =
         |url: &str| json!({"filter": "x > 1", "callback": {"type": "webhook", "url": url}});
     let (status, sub) = post(&node, "/v1/subscriptions", webhook(&url)).await;
@@ -252,4 +254,20 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("price > && x\n        ^"), "{stderr}");
     assert!(stderr.contains("byte 8"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_webhook_stops_retrying_when_its_subscription_expires() {
+    let node = NodeProcess::start("webhook-expiry", None);
+    let (url, _, calls) = receiver(usize::MAX).await;
+    let request =
+        json!({"filter": "x > 1", "ttl": "1s", "callback": {"type": "webhook", "url": url}});
+    assert_eq!(post(&node, "/v1/subscriptions", request).await.0, 201);
+    publish(&node, json!({"x": 2})).await;
+    // Attempts go out at about 0, 0.2, 0.6, 1.4 and 3 s; the subscription ends at 1 s, so
+    // the last attempt never does.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let made = *calls.lock().unwrap();
+    assert!((1..5).contains(&made), "{made} attempts");
+    assert_eq!(get(&node, "/healthz").await.0, 200);
 }
