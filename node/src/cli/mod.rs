@@ -26,8 +26,6 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Merge real nodes' traces and check every delivery (exit 1 when not exact).
-    Check(check::CheckArgs),
     /// Start a small overlay on loopback, subscribe, publish sample events, show deliveries.
     Demo(demo::DemoArgs),
     /// Run a node of the overlay (with no flags: a one-node overlay, API on 127.0.0.1:7700).
@@ -51,6 +49,8 @@ enum Command {
     /// Run a strategy on a simulated overlay and check every delivery (exit 1 when the
     /// strategy broke its promise, 2 on a bad scenario).
     Sim(sim::SimArgs),
+    /// Merge real nodes' traces and check every delivery (exit 1 when not exact).
+    Check(check::CheckArgs),
 }
 
 impl Cli {
