@@ -2,7 +2,7 @@
 //! `SIFT_API` serves both the node and the client commands), and a check that a
 //! peer-to-peer port is free.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use libp2p::Multiaddr;
 use libp2p::multiaddr::Protocol;
@@ -38,17 +38,11 @@ pub fn base_url(text: &str) -> Result<String, String> {
 /// `SO_REUSEPORT`, so a second node on a taken port would not fail but silently split the
 /// first one's incoming connections; a plain bind, which needs the port to itself, finds out.
 pub(crate) fn check_port_free(address: &Multiaddr) -> Result<(), String> {
-    let mut ip = None;
-    let mut port = None;
-    for protocol in address.iter() {
-        match protocol {
-            Protocol::Ip4(v4) => ip = Some(std::net::IpAddr::V4(v4)),
-            Protocol::Ip6(v6) => ip = Some(std::net::IpAddr::V6(v6)),
-            Protocol::Tcp(p) => port = Some(p),
-            _ => {}
-        }
-    }
-    match (ip, port) {
+    let port = address.iter().find_map(|p| match p {
+        Protocol::Tcp(port) => Some(port),
+        _ => None,
+    });
+    match (ip(address), port) {
         (Some(ip), Some(port)) if port != 0 => std::net::TcpListener::bind((ip, port))
             .map(drop)
             .map_err(|error| {
@@ -56,6 +50,24 @@ pub(crate) fn check_port_free(address: &Multiaddr) -> Result<(), String> {
             }),
         _ => Ok(()),
     }
+}
+
+/// The IP address `address` names, if it names one.
+fn ip(address: &Multiaddr) -> Option<IpAddr> {
+    address.iter().find_map(|p| match p {
+        Protocol::Ip4(v4) => Some(IpAddr::V4(v4)),
+        Protocol::Ip6(v6) => Some(IpAddr::V6(v6)),
+        _ => None,
+    })
+}
+
+pub(crate) fn is_loopback(address: &Multiaddr) -> bool {
+    ip(address).is_some_and(|ip| ip.is_loopback())
+}
+
+/// Whether another node could dial `address`: not the unspecified address.
+pub(crate) fn is_dialable(address: &Multiaddr) -> bool {
+    !ip(address).is_some_and(|ip| ip.is_unspecified())
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use sift_matcher::{Event, Filter};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::address::{is_dialable, is_loopback};
 use crate::clock;
 use crate::network::{Behaviour, BehaviourEvent};
 use crate::node::NodeError;
@@ -54,7 +55,7 @@ pub(crate) enum Command {
     },
     Renew {
         id: SubId,
-        expires: Option<Micros>,
+        expires: Micros,
         reply: oneshot::Sender<Result<(), NodeError>>,
     },
     Unsubscribe {
@@ -332,14 +333,14 @@ impl Driver {
                         return;
                     }
                 };
-                sub.set_expires(expires);
+                sub.set_expires(Some(expires));
                 if let Some(trace) = &mut self.trace {
-                    trace.subscribe(clock::now(), &id, &sub.filter, expires);
+                    trace.subscribe(clock::now(), &id, &sub.filter, Some(expires));
                 }
                 self.handle(Input::Subscribe(Subscription {
                     id,
                     filter,
-                    expires,
+                    expires: Some(expires),
                 }));
                 let _ = reply.send(Ok(()));
             }
@@ -546,19 +547,4 @@ impl Driver {
             }
         }
     }
-}
-
-fn is_loopback(address: &Multiaddr) -> bool {
-    address.iter().any(|p| {
-        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_loopback())
-            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_loopback())
-    })
-}
-
-/// Whether another node could dial `address`: not the unspecified address.
-fn is_dialable(address: &Multiaddr) -> bool {
-    !address.iter().any(|p| {
-        matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
-            || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
-    })
 }

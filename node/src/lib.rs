@@ -13,10 +13,10 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! // A one-node overlay on a loopback port; give `bootstrap` addresses to join others.
 //! let node = Node::start(NodeConfig::ephemeral()).await?;
-//! let (tx, mut rx) = mpsc::unbounded_channel();
+//! let (tx, mut rx) = mpsc::channel(16);
 //! let subscription = node
 //!     .subscribe(r#"price > 100 && symbol == "ACME""#, Some(Duration::from_secs(60)), move |event| {
-//!         let _ = tx.send(event.to_string());
+//!         let _ = tx.try_send(event.to_string());
 //!     })
 //!     .await?;
 //! node.publish(r#"{"symbol": "ACME", "price": 99}"#).await?;

@@ -246,8 +246,8 @@ impl Client {
     ) -> Result<Arc<LocalSub>, NodeError> {
         let parsed =
             Filter::parse_with(filter, &FilterLimits::default()).map_err(NodeError::Filter)?;
-        if expires.is_some_and(|at| at <= clock::now()) {
-            return Err(NodeError::ExpiryInThePast);
+        if let Some(at) = expires {
+            not_past(at)?;
         }
         ask(&self.commands, |reply| Command::Subscribe {
             filter: parsed,
@@ -263,10 +263,8 @@ impl Client {
         ask(&self.commands, |reply| Command::Publish { event, reply }).await
     }
 
-    pub(crate) async fn renew(&self, id: SubId, expires: Option<Micros>) -> Result<(), NodeError> {
-        if expires.is_some_and(|at| at <= clock::now()) {
-            return Err(NodeError::ExpiryInThePast);
-        }
+    pub(crate) async fn renew(&self, id: SubId, expires: Micros) -> Result<(), NodeError> {
+        not_past(expires)?;
         ask(&self.commands, |reply| Command::Renew {
             id,
             expires,
@@ -282,6 +280,13 @@ impl Client {
     pub(crate) async fn status(&self) -> Result<Status, NodeError> {
         ask(&self.commands, |reply| Command::Status { reply }).await
     }
+}
+
+fn not_past(expiry: Micros) -> Result<(), NodeError> {
+    if expiry <= clock::now() {
+        return Err(NodeError::ExpiryInThePast);
+    }
+    Ok(())
 }
 
 impl Drop for Node {

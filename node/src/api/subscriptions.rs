@@ -204,14 +204,14 @@ pub(crate) async fn renew(
     request: Result<Json<Expiry>, JsonRejection>,
 ) -> Result<Json<View>, ApiError> {
     let Json(expiry) = request?;
-    if expiry.ttl.is_none() && expiry.expires_at.is_none() {
+    let Some(expires) = expiry.resolve()? else {
         return Err(ApiError::bad_request(
             "bad_expiry",
             "give the new expiry: ttl or expires_at",
         ));
-    }
+    };
     let sub = find(&state, &id)?;
-    state.client.renew(sub.id, expiry.resolve()?).await?;
+    state.client.renew(sub.id, expires).await?;
     Ok(Json(view(&sub)))
 }
 

@@ -171,7 +171,10 @@ impl PubSubBenchArgs {
                     let Some(Ok(chunk)) = body.next().await else {
                         break;
                     };
-                    for (kind, data) in parser.feed(&chunk) {
+                    let Ok(events) = parser.feed(&chunk) else {
+                        break;
+                    };
+                    for (kind, data) in events {
                         if kind == "event"
                             && let Ok(delivery) = serde_json::from_str::<Value>(&data)
                         {

@@ -212,7 +212,7 @@ impl SubArgs {
         let mut body = response.bytes_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.context("reading the event stream")?;
-            for (kind, data) in parser.feed(&chunk) {
+            for (kind, data) in parser.feed(&chunk).map_err(anyhow::Error::msg)? {
                 match kind.as_str() {
                     "event" => {
                         self.show(&data)?;

@@ -71,14 +71,16 @@ impl DemoArgs {
         }
         wait_for_neighbours(&nodes).await?;
 
-        let (deliveries, mut delivered) = mpsc::unbounded_channel::<(usize, String)>();
+        // Room for every delivery the demo can cause: each event, once per subscription.
+        let room = (self.events as usize * SUBSCRIPTIONS.len()).max(1);
+        let (deliveries, mut delivered) = mpsc::channel::<(usize, String)>(room);
         println!("\nsubscriptions:");
         for (index, &(node, filter)) in SUBSCRIPTIONS.iter().enumerate() {
             let node = node % count;
             let deliveries = deliveries.clone();
             nodes[node]
                 .subscribe(filter, Some(Duration::from_secs(600)), move |event| {
-                    let _ = deliveries.send((index, event.to_string()));
+                    let _ = deliveries.try_send((index, event.to_string()));
                 })
                 .await?;
             println!("  [{index}] at n{node}: {filter}");
@@ -172,7 +174,8 @@ async fn wait_for_neighbours(nodes: &[Node]) -> Result<()> {
 /// Waits until an event from every node reaches every other: subscriptions travel the same
 /// way as the probes did, so by then the demo's are in place.
 async fn settle(nodes: &[Node]) -> Result<()> {
-    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    // A probe lost to a full channel is published again next round.
+    let (arrived, mut arrivals) = mpsc::channel(1024);
     let mut probes = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         let arrived = arrived.clone();
@@ -185,7 +188,7 @@ async fn settle(nodes: &[Node]) -> Result<()> {
                         .get("demo_probe")
                         .and_then(|v| v.first())
                         .map(|v| v.to_string());
-                    let _ = arrived.send((i, from));
+                    let _ = arrived.try_send((i, from));
                 },
             )
             .await?;

@@ -1,5 +1,9 @@
 //! Reading a Server-Sent-Events stream: lines in, `(event, data)` pairs out.
 
+/// Longest line taken from a stream; a longer one is an error, not an ever-growing buffer.
+/// The node's events are at most 256 KiB of JSON, so their lines stay well below it.
+const MAX_LINE: usize = 4 << 20;
+
 /// Collects the fields of one event until the blank line that ends it.
 #[derive(Debug, Default)]
 pub struct SseParser {
@@ -9,8 +13,9 @@ pub struct SseParser {
 }
 
 impl SseParser {
-    /// Feeds bytes; returns the events they completed, as (type, data).
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<(String, String)> {
+    /// Feeds bytes; returns the events they completed, as (type, data), or an error if a
+    /// line runs past [`MAX_LINE`].
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
         self.buffer.extend_from_slice(bytes);
         let mut done = Vec::new();
         while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
@@ -40,7 +45,10 @@ impl SseParser {
                 _ => {}
             }
         }
-        done
+        if self.buffer.len() > MAX_LINE {
+            return Err(format!("a stream line over {MAX_LINE} bytes"));
+        }
+        Ok(done)
     }
 }
 
@@ -51,8 +59,15 @@ mod tests {
     #[test]
     fn events_split_across_chunks_come_out_whole() {
         let mut parser = SseParser::default();
-        assert!(parser.feed(b": keep-alive\n\nevent: ev").is_empty());
-        let done = parser.feed(b"ent\nid: 1\ndata: {\"a\":1}\n\nevent: end\ndata: bye\n\n");
+        assert!(
+            parser
+                .feed(b": keep-alive\n\nevent: ev")
+                .unwrap()
+                .is_empty()
+        );
+        let done = parser
+            .feed(b"ent\nid: 1\ndata: {\"a\":1}\n\nevent: end\ndata: bye\n\n")
+            .unwrap();
         assert_eq!(
             done,
             vec![
@@ -60,5 +75,6 @@ mod tests {
                 ("end".to_owned(), "bye".to_owned())
             ]
         );
+        assert!(parser.feed(&vec![b'x'; MAX_LINE + 1]).is_err());
     }
 }
