@@ -7,6 +7,7 @@
 
 pub mod flood;
 pub mod fuzzing;
+pub mod gossip;
 pub mod id;
 pub mod local;
 pub mod membership;
@@ -19,7 +20,7 @@ pub mod wire;
 
 pub use id::{EventId, NodeId, SubId};
 pub use strategy::{
-    Delivery, Input, Micros, Outputs, Publication, Send, Strategy, StrategyConfig, StrategyKind,
-    Subscription, Timer,
+    Delivery, Input, Micros, Outputs, Publication, Reach, Send, Strategy, StrategyConfig,
+    StrategyKind, Subscription, Timer,
 };
 pub use wire::{DecodeError, Message};

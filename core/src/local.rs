@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use sift_matcher::SubscriptionIndex;
 
-use crate::id::SubId;
+use crate::id::{EventId, SubId};
 use crate::seen::SeenCache;
-use crate::strategy::{Delivery, Micros, Outputs, Publication, Subscription, Timer};
+use crate::strategy::{Delivery, Micros, Outputs, Publication, Reach, Subscription, Timer};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocalConfig {
@@ -108,17 +108,28 @@ impl LocalDelivery {
         }
     }
 
-    /// Takes in a publication: the first time its id is seen, delivers it to every matching
-    /// subscription and returns true; a repeat delivers nothing and returns false.
+    /// Whether the event `id` was taken in here and is still remembered.
+    pub fn has_seen(&self, id: &EventId) -> bool {
+        self.seen.contains(id)
+    }
+
+    /// Takes in a publication that travelled `hops` hops: the first time its id is seen,
+    /// reports the reach, delivers it to every matching subscription and returns true; a
+    /// repeat delivers nothing and returns false.
     pub fn receive(
         &mut self,
         now: Micros,
         publication: &Arc<Publication>,
+        hops: u16,
         out: &mut Outputs,
     ) -> bool {
         if !self.seen.insert(now, &publication.id) {
             return false;
         }
+        out.reached.push(Reach {
+            event: publication.id,
+            hops,
+        });
         self.expire(now, out);
         if !self.subs.is_empty() {
             out.matching_ops += 1;
@@ -173,12 +184,12 @@ mod tests {
         local.subscribe(0, sub(1, "price > 100", None), &mut out);
         local.subscribe(0, sub(2, r#"symbol == "ACME""#, None), &mut out);
         let p = publication(1, r#"{"price": 150, "symbol": "ACME"}"#);
-        assert!(local.receive(10, &p, &mut out));
+        assert!(local.receive(10, &p, 0, &mut out));
         assert_eq!(delivered(&out), vec![1, 2]);
         out.clear();
-        assert!(!local.receive(11, &p, &mut out));
+        assert!(!local.receive(11, &p, 0, &mut out));
         assert!(out.deliveries.is_empty());
-        assert!(local.receive(12, &publication(2, r#"{"price": 50}"#), &mut out));
+        assert!(local.receive(12, &publication(2, r#"{"price": 50}"#), 0, &mut out));
         assert!(out.deliveries.is_empty());
     }
 
@@ -189,11 +200,11 @@ mod tests {
         local.subscribe(0, sub(1, "x > 0", Some(100)), &mut out);
         assert_eq!(out.timers, vec![(100, Timer::Expiry)]);
         out.clear();
-        local.receive(99, &publication(1, r#"{"x": 1}"#), &mut out);
+        local.receive(99, &publication(1, r#"{"x": 1}"#), 0, &mut out);
         assert_eq!(delivered(&out), vec![1]);
         out.clear();
         // No timer has fired; the event at the expiry time must still not match.
-        local.receive(100, &publication(2, r#"{"x": 1}"#), &mut out);
+        local.receive(100, &publication(2, r#"{"x": 1}"#), 0, &mut out);
         assert!(out.deliveries.is_empty());
         assert_eq!(out.expired.len(), 1);
         out.clear();
@@ -224,7 +235,7 @@ mod tests {
         local.subscribe(10, sub(2, "x > 0", None), &mut out);
         assert!(local.unsubscribe(&SubId { origin: ME, seq: 2 }).is_some());
         out.clear();
-        local.receive(20, &publication(1, r#"{"x": 1}"#), &mut out);
+        local.receive(20, &publication(1, r#"{"x": 1}"#), 0, &mut out);
         assert!(out.deliveries.is_empty());
     }
 }

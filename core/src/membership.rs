@@ -187,6 +187,12 @@ impl Overlay {
         self.membership.active()
     }
 
+    /// The replacement candidates: a sample of the overlay beyond the neighbours, kept mixed
+    /// by shuffles.
+    pub fn passive(&self) -> &[NodeId] {
+        &self.membership.passive
+    }
+
     /// Handles the inputs that are membership's: start, its timer, a peer down, its
     /// messages. Every other input is handed back, and so is the membership timer, which
     /// strategies also use for their own upkeep.

@@ -52,6 +52,11 @@ impl SeenCache {
         true
     }
 
+    /// Whether `id` was seen and is still remembered.
+    pub fn contains(&self, id: &EventId) -> bool {
+        self.ids.contains(&HASHER.hash_one(id))
+    }
+
     fn forget_before(&mut self, cutoff: Micros) {
         while let Some(&(at, hash)) = self.order.front() {
             if at >= cutoff {

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use sift_matcher::{Event, Filter};
 
 use crate::flood::Flood;
+use crate::gossip::{
+    AntiEntropyOnly, BlindCounter, Disseminating, Dissemination, GossipConfig, Pbcast, Plumtree,
+    Rumor,
+};
 use crate::id::{EventId, NodeId, SubId};
 use crate::local::LocalConfig;
 use crate::membership::MembershipConfig;
@@ -67,6 +71,8 @@ pub enum Timer {
     Membership,
     /// A local subscription's expiry.
     Expiry,
+    /// A dissemination protocol's round or repair deadline (module `gossip`).
+    Gossip,
 }
 
 /// A message for a peer.
@@ -83,6 +89,14 @@ pub struct Delivery {
     pub publication: Arc<Publication>,
 }
 
+/// A node took in an event for the first time, `hops` hops from its publisher (0 at the
+/// publisher itself): what coverage and the last delivery hop are measured from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    pub event: EventId,
+    pub hops: u16,
+}
+
 /// Everything one input produced. The driver drains it after each call.
 #[derive(Debug, Default)]
 pub struct Outputs {
@@ -90,6 +104,8 @@ pub struct Outputs {
     pub deliveries: Vec<Delivery>,
     /// Local subscriptions whose expiry passed, each reported once.
     pub expired: Vec<SubId>,
+    /// Events the node took in for the first time.
+    pub reached: Vec<Reach>,
     /// Wake the strategy with the timer at (not before) the given time.
     pub timers: Vec<(Micros, Timer)>,
     /// Filter tables an event was matched against: each lookup of an event in a node's local
@@ -106,6 +122,7 @@ impl Outputs {
         self.sends.clear();
         self.deliveries.clear();
         self.expired.clear();
+        self.reached.clear();
         self.timers.clear();
         self.matching_ops = 0;
     }
@@ -137,16 +154,55 @@ pub enum StrategyKind {
     Flood,
     /// Content-based routing up and down a spanning tree, with covering.
     Selective,
+    /// Push rumor mongering (Demers et al.), optionally backed by anti-entropy.
+    Rumor,
+    /// Blind counter rumor mongering (Portman & Seneviratne) over the overlay's links.
+    BlindCounter,
+    /// Periodic exchanges of digests with random peers: push, pull or push-pull.
+    AntiEntropy,
+    /// Bimodal multicast (Birman et al.): best-effort push, then digest gossip and repair.
+    Pbcast,
+    /// Eager push on a tree, lazy announcements and grafts over the rest of the overlay
+    /// (Leitão et al.).
+    Plumtree,
 }
 
 impl StrategyKind {
-    pub const ALL: [StrategyKind; 2] = [StrategyKind::Flood, StrategyKind::Selective];
+    pub const ALL: [StrategyKind; 7] = [
+        StrategyKind::Flood,
+        StrategyKind::Selective,
+        StrategyKind::Rumor,
+        StrategyKind::BlindCounter,
+        StrategyKind::AntiEntropy,
+        StrategyKind::Pbcast,
+        StrategyKind::Plumtree,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             StrategyKind::Flood => "flood",
             StrategyKind::Selective => "selective",
+            StrategyKind::Rumor => "rumor",
+            StrategyKind::BlindCounter => "blind-counter",
+            StrategyKind::AntiEntropy => "anti-entropy",
+            StrategyKind::Pbcast => "pbcast",
+            StrategyKind::Plumtree => "plumtree",
         }
+    }
+
+    /// Whether the strategy promises every owed delivery on a network that loses nothing
+    /// and without faults. Rumor mongering and the blind counter leave a residue by design.
+    pub fn promises_exact_delivery(self) -> bool {
+        !matches!(self, StrategyKind::Rumor | StrategyKind::BlindCounter)
+    }
+
+    /// Whether the strategy works in rounds of [`GossipConfig::round`], so that a run can
+    /// count the rounds an event kept it busy.
+    pub fn is_round_based(self) -> bool {
+        matches!(
+            self,
+            StrategyKind::Rumor | StrategyKind::AntiEntropy | StrategyKind::Pbcast
+        )
     }
 }
 
@@ -178,6 +234,7 @@ pub struct StrategyConfig {
     /// Hops an event travels at most when flooded.
     pub flood_ttl: u8,
     pub selective: SelectiveConfig,
+    pub gossip: GossipConfig,
 }
 
 impl Default for StrategyConfig {
@@ -187,6 +244,7 @@ impl Default for StrategyConfig {
             local: LocalConfig::default(),
             flood_ttl: 32,
             selective: SelectiveConfig::default(),
+            gossip: GossipConfig::default(),
         }
     }
 }
@@ -199,8 +257,17 @@ pub fn build(
     rng: ChaCha8Rng,
     config: &StrategyConfig,
 ) -> Box<dyn Strategy> {
-    match kind {
-        StrategyKind::Flood => Box::new(Flood::new(me, bootstrap, rng, config)),
-        StrategyKind::Selective => Box::new(Selective::new(me, bootstrap, rng, config)),
-    }
+    let gossip = &config.gossip;
+    let protocol: Box<dyn Dissemination> = match kind {
+        StrategyKind::Selective => {
+            return Box::new(Selective::new(me, bootstrap, rng, config));
+        }
+        StrategyKind::Flood => Box::new(Flood::new(config.flood_ttl)),
+        StrategyKind::Rumor => Box::new(Rumor::new(gossip)),
+        StrategyKind::BlindCounter => Box::new(BlindCounter::new(gossip)),
+        StrategyKind::AntiEntropy => Box::new(AntiEntropyOnly::new(gossip)),
+        StrategyKind::Pbcast => Box::new(Pbcast::new(gossip)),
+        StrategyKind::Plumtree => Box::new(Plumtree::new(gossip)),
+    };
+    Box::new(Disseminating::new(protocol, me, bootstrap, rng, config))
 }

@@ -12,14 +12,16 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{EventError, EventLimits, event::take_scoped_error};
 
-use crate::id::SubId;
+use crate::gossip::Exchange;
+use crate::id::{EventId, SubId};
 use crate::membership::MembershipMessage;
 use crate::selective::Announcement;
 use crate::strategy::Publication;
 use crate::tree::TreeOffer;
 
-/// The version this build speaks.
-pub const VERSION: u16 = 1;
+/// The version this build speaks. Version 2 counts hops on every event and adds the gossip
+/// protocols' messages.
+pub const VERSION: u16 = 2;
 
 /// Longest frame accepted by default: an event at the default event limit plus headers.
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
@@ -28,10 +30,10 @@ pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Message {
     Membership(MembershipMessage),
-    /// A flooded event with its remaining hops.
+    /// A flooded event and the hops it has travelled.
     Flood {
         publication: Arc<Publication>,
-        ttl: u8,
+        hops: u16,
     },
     /// The sender's place in the spanning tree (`selective`).
     Tree(TreeOffer),
@@ -54,16 +56,59 @@ pub enum Message {
     Unknown {
         subs: Vec<SubId>,
     },
-    /// An event routed by content.
+    /// An event routed by content, and the hops it has travelled.
     Routed {
         publication: Arc<Publication>,
+        hops: u16,
     },
+    /// An event pushed by a gossip protocol: a rumor, the blind counter's forward, pbcast's
+    /// first phase, Plumtree's eager push or graft answer.
+    Gossip {
+        publication: Arc<Publication>,
+        hops: u16,
+    },
+    /// Rumor feedback: the sender already knew the event pushed to it.
+    Known {
+        event: EventId,
+    },
+    /// Anti-entropy: the newest events the sender holds, and which way to make up the
+    /// difference.
+    Digest {
+        ids: Vec<EventId>,
+        exchange: Exchange,
+    },
+    /// Anti-entropy: events of a digest the sender lacks.
+    Want {
+        ids: Vec<EventId>,
+    },
+    /// Anti-entropy: an event sent in answer to a digest or a want.
+    Repair {
+        publication: Arc<Publication>,
+        hops: u16,
+    },
+    /// Plumtree: events the sender took in, with the hops they would have here.
+    IHave {
+        events: Vec<(EventId, u16)>,
+    },
+    /// Plumtree: send this event, and make the link eager.
+    Graft {
+        event: EventId,
+    },
+    /// Plumtree: make the link lazy.
+    Prune,
 }
 
 impl Message {
-    /// Whether the message carries an event (as opposed to membership or routing control).
-    pub fn carries_event(&self) -> bool {
-        matches!(self, Message::Flood { .. } | Message::Routed { .. })
+    /// The event the message carries, if it carries one (as opposed to membership, routing
+    /// or gossip control).
+    pub fn payload(&self) -> Option<&Arc<Publication>> {
+        match self {
+            Message::Flood { publication, .. }
+            | Message::Routed { publication, .. }
+            | Message::Gossip { publication, .. }
+            | Message::Repair { publication, .. } => Some(publication),
+            _ => None,
+        }
     }
 }
 
@@ -163,7 +208,7 @@ mod tests {
                 published_at: 1_234_567,
                 event,
             }),
-            ttl: 7,
+            hops: 7,
         }
     }
 
@@ -202,10 +247,10 @@ mod tests {
         );
         assert_eq!(decode(&[1], 100, &limits), Err(DecodeError::Truncated(1)));
         let mut future = frame.clone();
-        future[..2].copy_from_slice(&2u16.to_be_bytes());
+        future[..2].copy_from_slice(&(VERSION + 1).to_be_bytes());
         assert_eq!(
             decode(&future, DEFAULT_MAX_FRAME, &limits),
-            Err(DecodeError::UnknownVersion { found: 2 })
+            Err(DecodeError::UnknownVersion { found: VERSION + 1 })
         );
         let mut trailing = frame.clone();
         trailing.push(0);
@@ -274,6 +319,10 @@ mod properties {
         (node(), any::<u64>()).prop_map(|(origin, seq)| SubId { origin, seq })
     }
 
+    fn event_id() -> impl Strategy<Value = EventId> {
+        (node(), any::<u64>()).prop_map(|(origin, seq)| EventId { origin, seq })
+    }
+
     fn message() -> impl Strategy<Value = Message> {
         prop_oneof![
             (
@@ -315,6 +364,17 @@ mod properties {
                         .collect(),
                 }),
             prop::collection::vec(sub(), 0..10).prop_map(|subs| Message::Retract { subs }),
+            (
+                prop::collection::vec(event_id(), 0..10),
+                prop::sample::select(vec![Exchange::Push, Exchange::Pull, Exchange::PushPull])
+            )
+                .prop_map(|(ids, exchange)| Message::Digest { ids, exchange }),
+            prop::collection::vec(event_id(), 0..10).prop_map(|ids| Message::Want { ids }),
+            prop::collection::vec((event_id(), any::<u16>()), 0..10)
+                .prop_map(|events| Message::IHave { events }),
+            event_id().prop_map(|event| Message::Graft { event }),
+            event_id().prop_map(|event| Message::Known { event }),
+            Just(Message::Prune),
         ]
     }
 

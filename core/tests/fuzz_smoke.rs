@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sift_core::fuzzing::wire_frame;
+use sift_core::gossip::Exchange;
 use sift_core::membership::MembershipMessage;
 use sift_core::selective::Announcement;
 use sift_core::tree::TreeOffer;
@@ -36,9 +37,23 @@ fn valid_frames(rng: &mut ChaCha8Rng) -> Vec<Vec<u8>> {
         }),
         Message::Flood {
             publication: Arc::clone(&publication),
-            ttl: 9,
+            hops: 9,
         },
-        Message::Routed { publication },
+        Message::Gossip {
+            publication: Arc::clone(&publication),
+            hops: 2,
+        },
+        Message::Digest {
+            ids: vec![publication.id; 3],
+            exchange: Exchange::PushPull,
+        },
+        Message::IHave {
+            events: vec![(publication.id, 4)],
+        },
+        Message::Routed {
+            publication,
+            hops: 1,
+        },
         Message::Tree(TreeOffer {
             version: 5,
             root: node,

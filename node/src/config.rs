@@ -132,6 +132,8 @@ pub struct FileConfig {
     pub trace: Option<PathBuf>,
     pub trace_start: Option<u64>,
     pub limits: Option<ApiLimits>,
+    /// The gossip strategies' parameters.
+    pub gossip: Option<crate::GossipSettings>,
 }
 
 impl FileConfig {

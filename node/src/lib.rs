@@ -34,6 +34,7 @@ mod clock;
 mod codec;
 mod config;
 mod driver;
+mod gossip_settings;
 mod identity;
 mod network;
 mod node;
@@ -45,4 +46,5 @@ mod webhook;
 
 pub use address::{base_url, parse_api_addr};
 pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig, TraceConfig};
+pub use gossip_settings::GossipSettings;
 pub use node::{Node, NodeError, SubscriptionHandle};

@@ -9,12 +9,14 @@ mod network;
 mod plan;
 mod scenario;
 mod sim;
+mod spread;
 mod summary;
 mod trace;
 mod trace_check;
 
 pub use scenario::{Fault, FaultKind, Scenario, ScenarioError, WorkloadKind};
 pub use sim::{Progress, RunError, run};
+pub use spread::Spread;
 pub use summary::{Latency, Load, Summary};
 pub use trace::Trace;
 pub use trace_check::{TraceError, TraceReport, check_traces};

@@ -4,7 +4,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sift_core::StrategyKind;
+use sift_core::gossip::{Exchange, LossOfInterest};
+use sift_core::{Micros, StrategyConfig, StrategyKind};
 
 /// Which workload generator the subscriptions and events come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +94,26 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Time after the last fault from which exact delivery is owed again.
     pub recovery_ms: u64,
+    /// Length of a gossip round (rumor, anti-entropy, pbcast).
+    pub round_ms: f64,
+    /// When rumor mongering loses interest in a rumor.
+    pub rumor: LossOfInterest,
+    /// Rumor mongering's `k`: the coin's `1/k`, or the counter's limit.
+    pub k: u32,
+    /// Peers contacted per round by rumor mongering, or pushed to by pbcast's first phase;
+    /// each protocol's own default when absent.
+    pub fanout: Option<usize>,
+    /// Anti-entropy behind rumor mongering, if any.
+    pub anti_entropy: Option<Exchange>,
+    /// The exchange of the anti-entropy strategy.
+    pub mode: Exchange,
+    /// The blind counter's `B` (neighbours per forward) and `F` (receipts that forward).
+    pub b: usize,
+    pub f: u32,
+    /// Rounds pbcast gossips about an event.
+    pub pbcast_rounds: u32,
+    /// How long Plumtree waits for an announced event before grafting.
+    pub graft_timeout_ms: f64,
 }
 
 impl Default for Scenario {
@@ -116,6 +137,16 @@ impl Default for Scenario {
             lease_s: 30.0,
             faults: Vec::new(),
             recovery_ms: 10_000,
+            round_ms: 200.0,
+            rumor: LossOfInterest::FeedbackCoin,
+            k: 2,
+            fanout: None,
+            anti_entropy: None,
+            mode: Exchange::PushPull,
+            b: 2,
+            f: 2,
+            pbcast_rounds: 20,
+            graft_timeout_ms: 1_000.0,
         }
     }
 }
@@ -195,6 +226,27 @@ impl Scenario {
                 ));
             }
         }
+        for (name, value) in [
+            ("round", self.round_ms),
+            ("graft timeout", self.graft_timeout_ms),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return invalid(format!(
+                    "{name} must be a positive number of milliseconds, not {value}"
+                ));
+            }
+        }
+        for (name, value) in [
+            ("k", self.k as usize),
+            ("fanout", self.fanout.unwrap_or(1)),
+            ("b", self.b),
+            ("f", self.f as usize),
+            ("pbcast rounds", self.pbcast_rounds as usize),
+        ] {
+            if value == 0 {
+                return invalid(format!("{name} must be at least 1"));
+            }
+        }
         if !(self.lease_s.is_finite() && self.lease_s > 0.0) {
             return invalid(format!(
                 "lease must be a positive number of seconds, not {}",
@@ -225,11 +277,34 @@ impl Scenario {
         Ok(())
     }
 
-    /// Whether the strategies promise exact delivery on this scenario: they do on a network
-    /// that loses nothing and without faults. With faults, the summary's `after_faults` part
+    /// Whether the strategy promises exact delivery on this scenario: those that promise it
+    /// at all do on a network that loses nothing and without faults. With faults, the summary's `after_faults` part
     /// says whether delivery became exact again after [`Scenario::recovery_ms`].
     pub fn promises_exact_delivery(&self) -> bool {
-        self.loss == 0.0 && self.faults.is_empty()
+        self.strategy.promises_exact_delivery() && self.loss == 0.0 && self.faults.is_empty()
+    }
+
+    /// The strategies' parameters this scenario sets; the rest keep their defaults.
+    pub fn strategy_config(&self) -> StrategyConfig {
+        let ms = |ms: f64| (ms * 1_000.0).round() as Micros;
+        let mut config = StrategyConfig::default();
+        config.membership.active_size = self.degree;
+        config.selective.lease = (self.lease_s * 1e6).round() as Micros;
+        let gossip = &mut config.gossip;
+        gossip.round = ms(self.round_ms);
+        gossip.rumor.loss_of_interest = self.rumor;
+        gossip.rumor.k = self.k;
+        gossip.rumor.anti_entropy = self.anti_entropy;
+        gossip.anti_entropy.exchange = self.mode;
+        gossip.blind_counter.b = self.b;
+        gossip.blind_counter.f = self.f;
+        gossip.pbcast.rounds = self.pbcast_rounds;
+        gossip.plumtree.graft_timeout = ms(self.graft_timeout_ms);
+        if let Some(fanout) = self.fanout {
+            gossip.rumor.fanout = fanout;
+            gossip.pbcast.fanout = fanout;
+        }
+        config
     }
 }
 

@@ -27,6 +27,7 @@ use crate::check::Checker;
 use crate::network::Network;
 use crate::plan::{Action, Plan, plan};
 use crate::scenario::{Fault, FaultKind, Scenario, ScenarioError};
+use crate::spread::SpreadTracker;
 use crate::summary::{Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
 
@@ -69,9 +70,11 @@ pub fn run(
         .collect();
     let faults_rng = ChaCha8Rng::seed_from_u64(seeds.random());
     let plan = plan(scenario, &mut plan_rng);
-    let mut config = StrategyConfig::default();
-    config.membership.active_size = scenario.degree;
-    config.selective.lease = (scenario.lease_s * 1e6).round() as Micros;
+    let config = scenario.strategy_config();
+    let round = scenario
+        .strategy
+        .is_round_based()
+        .then_some(config.gossip.round);
     let mut sim = Sim {
         now: 0,
         seq: 0,
@@ -88,6 +91,8 @@ pub fn run(
         config,
         network,
         checker: Checker::new(scenario.settle_ms * 1_000),
+        spread: SpreadTracker::new(scenario.events, round),
+        running: 0,
         trace: Trace::new(trace),
         stats: Stats::default(),
         out: Outputs::default(),
@@ -162,6 +167,9 @@ struct Sim {
     config: StrategyConfig,
     network: Network,
     checker: Checker,
+    spread: SpreadTracker,
+    /// Nodes running now.
+    running: usize,
     trace: Trace,
     stats: Stats,
     out: Outputs,
@@ -247,6 +255,8 @@ impl Sim {
                             event: events[event as usize].clone(),
                         });
                         self.checker.publish(event, &publication.event, self.now);
+                        self.spread
+                            .publish(u64::from(event), self.now, self.running);
                         self.trace.record(
                             self.now,
                             Some(node),
@@ -301,6 +311,7 @@ impl Sim {
                 let count = (running.len() as f64 * fraction).round() as usize;
                 affected = sample(&running, count, &mut self.faults_rng);
                 affected.sort_unstable();
+                self.running -= affected.len();
                 for &node in &affected {
                     self.nodes[node as usize] = None;
                     self.checker.crash(node, self.now);
@@ -351,7 +362,9 @@ impl Sim {
             rng,
             &self.config,
         );
-        self.nodes[node as usize] = Some(strategy);
+        if self.nodes[node as usize].replace(strategy).is_none() {
+            self.running += 1;
+        }
         self.dispatch(node, Input::Start);
     }
 
@@ -378,8 +391,9 @@ impl Sim {
         for send in out.sends.drain(..) {
             self.stats.messages += 1;
             self.stats.bytes += encoded_len(&send.msg) as u64;
-            if send.msg.carries_event() {
+            if let Some(publication) = send.msg.payload() {
                 self.stats.event_messages += 1;
+                self.spread.copy(publication.id.seq, self.now);
             }
             let Some(&to) = self.index_of.get(&send.to) else {
                 continue;
@@ -417,6 +431,9 @@ impl Sim {
                 "deliver",
                 json!({ "sub": sub, "event_id": event, "latency_us": latency }),
             );
+        }
+        for reach in out.reached.drain(..) {
+            self.spread.reach(reach.event.seq, reach.hops);
         }
         for sub in out.expired.drain(..) {
             self.trace
@@ -504,6 +521,7 @@ impl Sim {
             degree: Load::of(running().map(|s| s.neighbours().len() as u64)),
             overlay_components: self.components(),
             virtual_seconds: end as f64 / 1e6,
+            spread: self.spread.summarize(),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use serde::Serialize;
 use sift_core::Micros;
 
+use crate::spread::Spread;
+
 /// Totals of one run, with the keys spec/trace-format.md names and the strategy's extras.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -55,6 +57,10 @@ pub struct Summary {
     pub overlay_components: usize,
     /// Virtual time the run covered, in seconds.
     pub virtual_seconds: f64,
+    /// How far events spread and at what cost: coverage, residue, messages per node,
+    /// rounds, RMR, LDH.
+    #[serde(flatten)]
+    pub spread: Spread,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -186,6 +192,25 @@ impl fmt::Display for Summary {
                 format!(
                     "{} connected part(s), degree mean {:.1}, max {}",
                     self.overlay_components, self.degree.mean, self.degree.max
+                ),
+            ),
+            (
+                "coverage",
+                format!(
+                    "{:.4} of the nodes per event (residue {:.4}), {:.2} copies per node",
+                    self.spread.coverage, self.spread.residue, self.spread.messages_per_node
+                ),
+            ),
+            (
+                "spread",
+                format!(
+                    "rmr {:.3}, last delivery hop {:.1}{}",
+                    self.spread.rmr,
+                    self.spread.ldh,
+                    self.spread
+                        .rounds
+                        .map(|r| format!(", {r:.1} rounds"))
+                        .unwrap_or_default()
                 ),
             ),
             ("virtual time", format!("{:.1} s", self.virtual_seconds)),

@@ -49,7 +49,10 @@ fn assert_recovered(summary: &Summary, what: &str) {
 
 #[test]
 fn after_crashes_delivery_is_exact_again_and_dead_subscribers_age_out() {
-    for strategy in StrategyKind::ALL {
+    for strategy in StrategyKind::ALL
+        .into_iter()
+        .filter(|s| s.promises_exact_delivery())
+    {
         for seed in 1..=3 {
             let summary = play(&faulty(
                 strategy,
@@ -64,7 +67,10 @@ fn after_crashes_delivery_is_exact_again_and_dead_subscribers_age_out() {
 
 #[test]
 fn crashed_nodes_that_restart_rejoin() {
-    for strategy in StrategyKind::ALL {
+    for strategy in StrategyKind::ALL
+        .into_iter()
+        .filter(|s| s.promises_exact_delivery())
+    {
         let summary = play(&faulty(
             strategy,
             4,
@@ -80,7 +86,10 @@ fn crashed_nodes_that_restart_rejoin() {
 
 #[test]
 fn after_a_partition_heals_routing_converges_again() {
-    for strategy in StrategyKind::ALL {
+    for strategy in StrategyKind::ALL
+        .into_iter()
+        .filter(|s| s.promises_exact_delivery())
+    {
         for seed in 1..=2 {
             let summary = play(&faulty(
                 strategy,
@@ -92,11 +101,16 @@ fn after_a_partition_heals_routing_converges_again() {
             ));
             assert_recovered(&summary, &format!("{strategy} seed {seed}"));
             assert_eq!(summary.overlay_components, 1, "{summary}");
-            // During the partition, events could not cross it.
-            assert!(
-                summary.missing > 0,
-                "{strategy}: the partition cut nothing off"
-            );
+            // During the partition, events could not cross it; anti-entropy hands them over
+            // once it heals, the others lose them.
+            if strategy == StrategyKind::AntiEntropy {
+                assert_eq!(summary.missing, 0, "{summary}");
+            } else {
+                assert!(
+                    summary.missing > 0,
+                    "{strategy}: the partition cut nothing off"
+                );
+            }
         }
     }
 }

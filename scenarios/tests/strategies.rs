@@ -19,9 +19,17 @@ fn play(scenario: &Scenario) -> Summary {
     run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
+/// The strategies that promise exact delivery without faults (all but rumor mongering and
+/// the blind counter, which leave a residue by design).
+fn exact_strategies() -> impl Iterator<Item = StrategyKind> {
+    StrategyKind::ALL
+        .into_iter()
+        .filter(|s| s.promises_exact_delivery())
+}
+
 #[test]
 fn every_strategy_is_exact_without_faults_on_many_seeds() {
-    for strategy in StrategyKind::ALL {
+    for strategy in exact_strategies() {
         for seed in 1..=8 {
             let summary = play(&small(strategy, seed));
             assert_eq!(
@@ -150,7 +158,8 @@ fn the_overlay_stays_whole_when_control_messages_are_lost() {
             ..small(StrategyKind::Flood, seed)
         });
         assert_eq!(summary.overlay_components, 1, "seed {seed}: {summary}");
-        assert!(summary.delivered_fraction > 0.99, "seed {seed}: {summary}");
+        assert!(summary.spread.coverage > 0.99, "seed {seed}: {summary}");
+        assert!(summary.delivered_fraction > 0.95, "seed {seed}: {summary}");
         assert_eq!(summary.spurious + summary.duplicates, 0, "seed {seed}");
     }
 }
@@ -168,7 +177,14 @@ fn cancelled_and_expiring_subscriptions_and_duplicated_messages_keep_delivery_ex
                 ..small(strategy, seed)
             });
             assert!(summary.duplicated_messages > 0);
-            assert!(summary.is_exact(), "{strategy} seed {seed}: {summary}");
+            assert_eq!(
+                summary.spurious + summary.duplicates,
+                0,
+                "{strategy} seed {seed}: {summary}"
+            );
+            if strategy.promises_exact_delivery() {
+                assert!(summary.is_exact(), "{strategy} seed {seed}: {summary}");
+            }
             assert!(summary.owed_deliveries > 0, "{strategy} seed {seed}");
         }
     }
@@ -192,7 +208,7 @@ fn random_scenarios_are_exact() {
             settle_ms: 4_000,
             ..Scenario::default()
         };
-        for strategy in StrategyKind::ALL {
+        for strategy in exact_strategies() {
             let scenario = Scenario {
                 strategy,
                 ..base.clone()

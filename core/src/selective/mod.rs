@@ -370,9 +370,16 @@ impl Selective {
         }
     }
 
-    fn forward(&self, publication: &Arc<Publication>, from: Option<NodeId>, out: &mut Outputs) {
+    fn forward(
+        &self,
+        publication: &Arc<Publication>,
+        hops: u16,
+        from: Option<NodeId>,
+        out: &mut Outputs,
+    ) {
         let routed = || Message::Routed {
             publication: Arc::clone(publication),
+            hops: hops.saturating_add(1),
         };
         if let Some(parent) = self.parent
             && Some(parent) != from
@@ -399,6 +406,8 @@ impl Selective {
                 self.upkeep(now, out);
             }
             Input::Timer(Timer::Expiry) => self.local.expire(now, out),
+            // Not asked for by this strategy; a driver may repeat timers.
+            Input::Timer(Timer::Gossip) => {}
             Input::Subscribe(sub) => {
                 let id = sub.id;
                 self.local_text.insert(id, sub.filter.to_string().into());
@@ -416,8 +425,8 @@ impl Selective {
                 }
             }
             Input::Publish(publication) => {
-                if self.local.receive(now, &publication, out) {
-                    self.forward(&publication, None, out);
+                if self.local.receive(now, &publication, 0, out) {
+                    self.forward(&publication, 0, None, out);
                 }
             }
             Input::Message { from, msg } => match msg {
@@ -456,13 +465,22 @@ impl Selective {
                         );
                     }
                 }
-                Message::Routed { publication } => {
-                    if self.local.receive(now, &publication, out) {
-                        self.forward(&publication, Some(from), out);
+                Message::Routed { publication, hops } => {
+                    if self.local.receive(now, &publication, hops, out) {
+                        self.forward(&publication, hops, Some(from), out);
                     }
                 }
                 // Another strategy's traffic from a misconfigured peer: nothing to do with it.
-                Message::Flood { .. } | Message::Membership(_) => {}
+                Message::Flood { .. }
+                | Message::Membership(_)
+                | Message::Gossip { .. }
+                | Message::Known { .. }
+                | Message::Digest { .. }
+                | Message::Want { .. }
+                | Message::Repair { .. }
+                | Message::IHave { .. }
+                | Message::Graft { .. }
+                | Message::Prune => {}
             },
             // Membership's, handled above.
             Input::Start | Input::PeerDown(_) | Input::Contact(_) => {}

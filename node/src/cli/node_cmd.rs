@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use libp2p::Multiaddr;
 use sift_core::StrategyKind;
-use sift_node::{FileConfig, Node, NodeConfig, TraceConfig};
+use sift_node::{FileConfig, GossipSettings, Node, NodeConfig, TraceConfig};
 
 use sift_node::parse_api_addr;
 
@@ -52,9 +52,12 @@ pub struct NodeArgs {
     /// same so that `sift check` can merge their traces [default: when the node starts]
     #[arg(long, env = "SIFT_TRACE_START", value_name = "UNIX_MICROS")]
     trace_start: Option<u64>,
-    /// A TOML file with any of the keys above (listen and bootstrap as arrays) and [limits]
+    /// A TOML file with any of the keys above (listen and bootstrap as arrays), [limits]
+    /// and [gossip]
     #[arg(long, env = "SIFT_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    gossip: GossipSettings,
 }
 
 impl NodeArgs {
@@ -64,6 +67,7 @@ impl NodeArgs {
 
     fn node_config(self) -> Result<NodeConfig> {
         let mut config = NodeConfig::daemon_defaults();
+        let mut gossip = GossipSettings::default();
         if let Some(path) = &self.config {
             let file = FileConfig::load(path)?;
             let addrs = |list: Vec<String>, key: &str| -> Result<Vec<Multiaddr>> {
@@ -97,6 +101,7 @@ impl NodeArgs {
             if let Some(limits) = file.limits {
                 config.limits = limits;
             }
+            gossip = file.gossip.unwrap_or_default();
             if let Some(path) = file.trace {
                 config.trace = Some(TraceConfig {
                     path,
@@ -113,6 +118,9 @@ impl NodeArgs {
         config.api = self.api.or(config.api);
         config.data_dir = self.data_dir.or(config.data_dir);
         config.strategy = self.strategy.unwrap_or(config.strategy);
+        gossip
+            .overridden_by(&self.gossip)
+            .apply(&mut config.protocol.gossip)?;
         config.name = self.name.or(config.name);
         if let Some(path) = self.trace {
             config.trace = Some(TraceConfig {

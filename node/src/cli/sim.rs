@@ -9,6 +9,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 use clap::Args;
 use sift_core::StrategyKind;
+use sift_node::GossipSettings;
 use sift_scenarios::{Scenario, Summary, WorkloadKind, run};
 
 use super::progress_bar;
@@ -17,7 +18,8 @@ use super::progress_bar;
 pub struct SimArgs {
     /// Scenario file (TOML); the flags below override its keys.
     scenario: Option<PathBuf>,
-    /// Strategy to run: flood or selective.
+    /// Strategy to run: flood, selective, rumor, blind-counter, anti-entropy, pbcast or
+    /// plumtree.
     #[arg(long)]
     strategy: Option<StrategyKind>,
     /// Nodes in the overlay.
@@ -50,6 +52,8 @@ pub struct SimArgs {
     /// Subscriptions expire this many seconds after they are made.
     #[arg(long)]
     ttl_s: Option<f64>,
+    #[command(flatten)]
+    gossip: GossipSettings,
     /// Write the trace (JSON Lines) to this file.
     #[arg(long)]
     trace: Option<PathBuf>,
@@ -104,6 +108,7 @@ impl SimArgs {
         if self.ttl_s.is_some() {
             scenario.ttl_s = self.ttl_s;
         }
+        self.gossip.apply_to_scenario(&mut scenario);
         scenario.validate()?;
         Ok(scenario)
     }
