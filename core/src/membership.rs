@@ -187,6 +187,11 @@ impl Overlay {
         self.membership.active()
     }
 
+    /// This node.
+    pub fn me(&self) -> NodeId {
+        self.membership.me
+    }
+
     /// The replacement candidates: a sample of the overlay beyond the neighbours, kept mixed
     /// by shuffles.
     pub fn passive(&self) -> &[NodeId] {

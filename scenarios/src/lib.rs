@@ -4,6 +4,7 @@
 //! A run is described by a [`Scenario`]; [`run`] plays it and returns the [`Summary`] of
 //! spec/trace-format.md, writing the trace as it goes when asked.
 
+mod agenda;
 mod check;
 mod network;
 mod plan;
@@ -14,7 +15,7 @@ mod summary;
 mod trace;
 mod trace_check;
 
-pub use scenario::{Fault, FaultKind, Scenario, ScenarioError, WorkloadKind};
+pub use scenario::{Fault, FaultKind, PeerChoice, Scenario, ScenarioError, WorkloadKind};
 pub use sim::{Progress, RunError, run};
 pub use spread::Spread;
 pub use summary::{Latency, Load, Summary};

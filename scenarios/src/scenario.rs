@@ -33,6 +33,28 @@ impl FromStr for WorkloadKind {
     }
 }
 
+/// Whom the gossip protocols draw their peers from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeerChoice {
+    /// The membership's views, as a deployed node does.
+    Views,
+    /// Every node, as the classic analyses assume.
+    All,
+}
+
+impl FromStr for PeerChoice {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "views" => Ok(PeerChoice::Views),
+            "all" => Ok(PeerChoice::All),
+            _ => Err(format!("unknown peer choice `{name}`; known: views, all")),
+        }
+    }
+}
+
 /// A fault the scenario injects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -114,6 +136,8 @@ pub struct Scenario {
     pub pbcast_rounds: u32,
     /// How long Plumtree waits for an announced event before grafting.
     pub graft_timeout_ms: f64,
+    /// Whom rumor mongering, anti-entropy and pbcast draw their peers from.
+    pub peers: PeerChoice,
 }
 
 impl Default for Scenario {
@@ -147,6 +171,7 @@ impl Default for Scenario {
             f: 2,
             pbcast_rounds: 20,
             graft_timeout_ms: 1_000.0,
+            peers: PeerChoice::Views,
         }
     }
 }

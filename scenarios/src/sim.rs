@@ -7,14 +7,14 @@
 //! broken by insertion order, every random draw comes from RNGs seeded by the scenario, and
 //! nothing depends on a hash map's iteration order, so a seed reproduces a run byte for byte.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
+use sift_core::gossip::PeerSource;
 use sift_core::sample::sample;
 use sift_core::strategy::build;
 use sift_core::wire::encoded_len;
@@ -23,10 +23,11 @@ use sift_core::{
     Subscription,
 };
 
+use crate::agenda::Agenda;
 use crate::check::Checker;
 use crate::network::Network;
 use crate::plan::{Action, Plan, plan};
-use crate::scenario::{Fault, FaultKind, Scenario, ScenarioError};
+use crate::scenario::{Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
 use crate::spread::SpreadTracker;
 use crate::summary::{Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
@@ -70,15 +71,17 @@ pub fn run(
         .collect();
     let faults_rng = ChaCha8Rng::seed_from_u64(seeds.random());
     let plan = plan(scenario, &mut plan_rng);
-    let config = scenario.strategy_config();
+    let mut config = scenario.strategy_config();
+    if scenario.peers == PeerChoice::All {
+        config.gossip.peers = PeerSource::Directory(ids.clone().into());
+    }
     let round = scenario
         .strategy
         .is_round_based()
         .then_some(config.gossip.round);
     let mut sim = Sim {
         now: 0,
-        seq: 0,
-        queue: BinaryHeap::new(),
+        agenda: Agenda::default(),
         nodes: (0..scenario.nodes).map(|_| None).collect(),
         received: vec![0; scenario.nodes],
         index_of: ids
@@ -123,39 +126,9 @@ struct Stats {
     matching_ops: u64,
 }
 
-/// An input due at a node.
-#[derive(Debug)]
-struct Due {
-    at: Micros,
-    seq: u64,
-    node: u32,
-    input: Input,
-}
-
-impl PartialEq for Due {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl Eq for Due {}
-
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Due {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
 struct Sim {
     now: Micros,
-    seq: u64,
-    queue: BinaryHeap<Reverse<Due>>,
+    agenda: Agenda,
     /// `None` until the node starts.
     nodes: Vec<Option<Box<dyn Strategy>>>,
     /// Messages each node handled.
@@ -197,7 +170,7 @@ impl Sim {
         let mut steps = 0u64;
         loop {
             let action_at = actions.peek().map(|&(at, _)| at);
-            let input_at = self.queue.peek().map(|Reverse(due)| due.at);
+            let input_at = self.agenda.next_at();
             let take_action = match (action_at, input_at) {
                 (Some(a), Some(i)) => a <= i,
                 (Some(_), None) => true,
@@ -286,11 +259,11 @@ impl Sim {
                     Action::Fault { fault } => self.fault(scenario, &scenario.faults[fault]),
                 }
             } else {
-                let Reverse(due) = self.queue.pop().expect("peeked");
-                if matches!(due.input, Input::Message { .. }) {
-                    self.received[due.node as usize] += 1;
+                let (node, input) = self.agenda.pop().expect("peeked");
+                if matches!(input, Input::Message { .. }) {
+                    self.received[node as usize] += 1;
                 }
-                self.dispatch(due.node, due.input);
+                self.dispatch(node, input);
             }
             steps += 1;
             if steps.is_multiple_of(PROGRESS_EVERY) {
@@ -369,13 +342,7 @@ impl Sim {
     }
 
     fn schedule(&mut self, at: Micros, node: u32, input: Input) {
-        self.seq += 1;
-        self.queue.push(Reverse(Due {
-            at,
-            seq: self.seq,
-            node,
-            input,
-        }));
+        self.agenda.push(at, node, input);
     }
 
     /// Hands `input` to `node` (dropped if the node is not running) and plays out what it
@@ -433,7 +400,7 @@ impl Sim {
             );
         }
         for reach in out.reached.drain(..) {
-            self.spread.reach(reach.event.seq, reach.hops);
+            self.spread.reach(reach.event.seq, reach.hops, self.now);
         }
         for sub in out.expired.drain(..) {
             self.trace
@@ -521,7 +488,9 @@ impl Sim {
             degree: Load::of(running().map(|s| s.neighbours().len() as u64)),
             overlay_components: self.components(),
             virtual_seconds: end as f64 / 1e6,
-            spread: self.spread.summarize(),
+            spread: self.spread.summarize(0),
+            spread_after_faults: (!scenario.faults.is_empty())
+                .then(|| self.spread.summarize(recovered_from)),
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Spread {
     pub rmr: f64,
     /// Hops from the publisher to the last node reached, averaged over the events.
     pub ldh: f64,
+    /// Time from the publication to the last node reached, in milliseconds, averaged over
+    /// the events.
+    pub last_reach_ms: f64,
     /// Events by the fraction of nodes they reached: bin `i` counts those that reached
     /// `[i/20, (i+1)/20)` of them, the last bin up to and including all.
     pub coverage_histogram: Vec<u64>,
@@ -36,6 +39,7 @@ struct EventSpread {
     alive: u32,
     reached: u32,
     max_hops: u16,
+    last_reach_at: Micros,
     copies: u64,
     last_copy_at: Micros,
 }
@@ -62,6 +66,7 @@ impl SpreadTracker {
                 published_at: at,
                 alive: alive as u32,
                 last_copy_at: at,
+                last_reach_at: at,
                 ..EventSpread::default()
             });
         }
@@ -75,16 +80,23 @@ impl SpreadTracker {
         }
     }
 
-    /// A node took in `event` for the first time, `hops` hops from its publisher.
-    pub(crate) fn reach(&mut self, event: u64, hops: u16) {
+    /// A node took in `event` for the first time at `at`, `hops` hops from its publisher.
+    pub(crate) fn reach(&mut self, event: u64, hops: u16, at: Micros) {
         if let Some(Some(spread)) = self.events.get_mut(event as usize) {
             spread.reached += 1;
             spread.max_hops = spread.max_hops.max(hops);
+            spread.last_reach_at = at;
         }
     }
 
-    pub(crate) fn summarize(&self) -> Spread {
-        let published: Vec<&EventSpread> = self.events.iter().flatten().collect();
+    /// The figures over the events published at `from` or later.
+    pub(crate) fn summarize(&self, from: Micros) -> Spread {
+        let published: Vec<&EventSpread> = self
+            .events
+            .iter()
+            .flatten()
+            .filter(|e| e.published_at >= from)
+            .collect();
         let mut histogram = vec![0u64; HISTOGRAM_BINS];
         if published.is_empty() {
             return Spread {
@@ -120,6 +132,7 @@ impl SpreadTracker {
                 spreading.iter().sum::<f64>() / spreading.len() as f64
             },
             ldh: mean(&|e| f64::from(e.max_hops)),
+            last_reach_ms: mean(&|e| (e.last_reach_at - e.published_at) as f64 / 1e3),
             coverage_histogram: histogram,
         }
     }
@@ -135,11 +148,12 @@ mod tests {
         tracker.publish(0, 1_000, 4);
         tracker.publish(1, 2_000, 4);
         for (hops, at) in [(0, 1_000), (1, 1_050), (1, 1_060), (2, 1_250)] {
-            tracker.reach(0, hops);
+            tracker.reach(0, hops, at);
             tracker.copy(0, at);
         }
-        tracker.reach(1, 0);
-        let spread = tracker.summarize();
+        tracker.reach(1, 0, 2_000);
+        let spread = tracker.summarize(0);
+        assert_eq!(spread.last_reach_ms, (0.25 + 0.0) / 2.0);
         assert_eq!(spread.coverage, (1.0 + 0.25) / 2.0);
         assert_eq!(spread.residue, 1.0 - spread.coverage);
         // Four copies for three new nodes: one too many.
@@ -150,8 +164,10 @@ mod tests {
         assert_eq!(spread.rounds, Some(1.5));
         assert_eq!(spread.coverage_histogram[19], 1);
         assert_eq!(spread.coverage_histogram[5], 1);
+        // Only the second event was published from 1,500 on.
+        assert_eq!(tracker.summarize(1_500).coverage, 0.25);
         // An unknown event is ignored.
-        tracker.reach(7, 1);
+        tracker.reach(7, 1, 1);
         tracker.copy(7, 1);
     }
 }

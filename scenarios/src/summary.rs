@@ -61,6 +61,9 @@ pub struct Summary {
     /// rounds, RMR, LDH.
     #[serde(flatten)]
     pub spread: Spread,
+    /// The same figures over the events published after the faults were over (see
+    /// `owed_after_faults`); absent without faults.
+    pub spread_after_faults: Option<Spread>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -204,9 +207,10 @@ impl fmt::Display for Summary {
             (
                 "spread",
                 format!(
-                    "rmr {:.3}, last delivery hop {:.1}{}",
+                    "rmr {:.3}, last delivery hop {:.1}, last node reached after {:.0} ms{}",
                     self.spread.rmr,
                     self.spread.ldh,
+                    self.spread.last_reach_ms,
                     self.spread
                         .rounds
                         .map(|r| format!(", {r:.1} rounds"))

@@ -169,8 +169,12 @@ fn the_blind_counter_forwards_at_most_b_times_f_per_node() {
 
 #[test]
 fn pbcast_collects_its_buffers_by_age() {
-    // Gossip about an event lasts 20 rounds of 200 ms; the run goes on 5 s after the last.
-    let summary = play(&spreading(StrategyKind::Pbcast, 200, 40, 7));
+    // A node gossips about an event for 20 rounds of 200 ms after taking it in, the last
+    // node within about 1.5 s of the publication; the run goes on 8 s after the last.
+    let summary = play(&Scenario {
+        settle_ms: 8_000,
+        ..spreading(StrategyKind::Pbcast, 200, 40, 7)
+    });
     assert_eq!(summary.routing_entries.max, 0, "{summary}");
     assert!(
         summary.spread.rounds.is_some_and(|r| r <= 21.0),

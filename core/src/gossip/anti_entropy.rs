@@ -108,13 +108,14 @@ pub(crate) struct AntiEntropy {
 }
 
 impl AntiEntropy {
-    /// Exchanges of `exchange` over events kept for `retention` after their publication.
-    pub(crate) fn new(exchange: Exchange, retention: Micros, config: &GossipConfig) -> Self {
+    /// Exchanges of `exchange` over the events taken in during the last `keep_for` (and
+    /// published within the retention of `config`).
+    pub(crate) fn new(exchange: Exchange, keep_for: Micros, config: &GossipConfig) -> Self {
         AntiEntropy {
             exchange,
             digest_max: config.anti_entropy.digest_max.max(1),
             repairs_max: config.anti_entropy.repairs_max.max(1),
-            store: EventStore::new(config.store_capacity, retention),
+            store: EventStore::new(config.store_capacity, config.retention, keep_for),
             rounds: Rounds::new(config.round),
         }
     }

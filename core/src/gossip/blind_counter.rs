@@ -130,6 +130,10 @@ impl Dissemination for BlindCounter {
         }
     }
 
+    fn tick(&mut self, node: &mut Node<'_>) {
+        self.tracked.expire(node.now);
+    }
+
     fn state_entries(&self) -> usize {
         self.tracked.len()
     }

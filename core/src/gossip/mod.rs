@@ -20,7 +20,10 @@
 //! The protocols that gossip with "a random peer" draw it from the membership's active and
 //! passive views together (see [`Node::sample_peers`]): the passive view is a sample of the
 //! overlay that shuffles keep mixing, the closest a node gets to the uniform choice over all
-//! nodes that the analyses assume, without knowing all nodes.
+//! nodes that the analyses assume, without knowing all nodes. The views change slowly next
+//! to a rumor's life, so a node's pushes fall on the same few dozen peers and the residue
+//! is higher than the analyses say; [`PeerSource::Directory`] draws from every node instead,
+//! as the analyses assume, to show the difference.
 //!
 //! Every event a node takes in passes [`crate::local::LocalDelivery::receive`], whose seen-cache
 //! turns repeats away: whatever a protocol sends twice, a subscription is called once. Every
@@ -56,9 +59,32 @@ pub use pbcast::{Pbcast, PbcastConfig};
 pub use plumtree::{Plumtree, PlumtreeConfig};
 pub use rumor::{LossOfInterest, Rumor, RumorConfig};
 
+/// Where a node draws the peers it gossips with ("a random peer" of the protocols).
+#[derive(Clone, PartialEq, Default)]
+pub enum PeerSource {
+    /// The membership's active and passive views: what a node of an open overlay knows.
+    #[default]
+    Views,
+    /// Every node of a directory known in advance: the setting the classic analyses assume
+    /// (Demers et al. 1987: every site knows every other). The simulator offers it to set
+    /// the protocols beside their analyses.
+    Directory(Arc<[NodeId]>),
+}
+
+impl fmt::Debug for PeerSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerSource::Views => f.write_str("Views"),
+            PeerSource::Directory(nodes) => write!(f, "Directory({} nodes)", nodes.len()),
+        }
+    }
+}
+
 /// The parameters of the dissemination protocols.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GossipConfig {
+    /// Where gossip partners come from.
+    pub peers: PeerSource,
     /// Length of a gossip round. Rounds start at multiples of it, so nodes whose clocks
     /// agree (the simulator's) gossip in step; it should exceed the time an exchange takes
     /// (three one-way latencies for a push digest), so that a round's answers arrive
@@ -80,6 +106,7 @@ pub struct GossipConfig {
 impl Default for GossipConfig {
     fn default() -> Self {
         GossipConfig {
+            peers: PeerSource::Views,
             round: 200_000,
             store_capacity: 8_192,
             retention: 30_000_000,
@@ -100,6 +127,7 @@ pub struct Node<'a> {
     pub(crate) local: &'a mut LocalDelivery,
     pub(crate) rng: &'a mut ChaCha8Rng,
     pub(crate) out: &'a mut Outputs,
+    pub(crate) peers: &'a PeerSource,
 }
 
 impl Node<'_> {
@@ -145,6 +173,9 @@ pub trait Dissemination: fmt::Debug + Send {
     /// [`Timer::Gossip`] came due (perhaps late, perhaps more than once).
     fn wake(&mut self, _node: &mut Node<'_>) {}
 
+    /// The membership's periodic tick: collect what has aged out.
+    fn tick(&mut self, _node: &mut Node<'_>) {}
+
     fn view_change(&mut self, _node: &mut Node<'_>, _change: ViewChange) {}
 
     /// Entries of per-peer or per-event state the protocol keeps.
@@ -161,6 +192,7 @@ pub struct Disseminating {
     /// The protocol's own draws, apart from membership's, so that adding a draw to one does
     /// not change the other's.
     rng: ChaCha8Rng,
+    peers: PeerSource,
     protocol: Box<dyn Dissemination>,
 }
 
@@ -187,6 +219,7 @@ impl Disseminating {
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
             local: LocalDelivery::new(&config.local),
             rng: own,
+            peers: config.gossip.peers.clone(),
             protocol,
         }
     }
@@ -207,6 +240,7 @@ impl Strategy for Disseminating {
             local: &mut self.local,
             rng: &mut self.rng,
             out,
+            peers: &self.peers,
         };
         if starting {
             self.protocol.start(&mut node);
@@ -218,7 +252,11 @@ impl Strategy for Disseminating {
             return;
         };
         match input {
-            Input::Timer(Timer::Expiry | Timer::Membership) => node.local.expire(now, node.out),
+            Input::Timer(Timer::Expiry) => node.local.expire(now, node.out),
+            Input::Timer(Timer::Membership) => {
+                node.local.expire(now, node.out);
+                self.protocol.tick(&mut node);
+            }
             Input::Timer(Timer::Gossip) => self.protocol.wake(&mut node),
             Input::Subscribe(sub) => node.local.subscribe(now, sub, node.out),
             Input::Unsubscribe(id) => {

@@ -5,8 +5,9 @@
 //! unreliable IP multicast. Then gossip repair: every round a node sends one random peer a
 //! digest of the events it took in during the last `rounds` rounds; the peer solicits the
 //! ones it lacks and the node retransmits them (push anti-entropy, module `anti_entropy`).
-//! Events are kept for `rounds` rounds after their publication and then collected, so
-//! buffers stay bounded and so does the gossip about each event.
+//! A node keeps an event for `rounds` rounds after taking it in and then collects it, so
+//! buffers stay bounded; and never past the retention after its publication, so that the
+//! gossip about an event ends while every node still remembers having seen it.
 //!
 //! The outcome is bimodal: an event whose first pushes die out early (lost, or sent to
 //! crashed nodes) reaches almost nobody, and one that gets going reaches almost everybody,
@@ -24,7 +25,7 @@ use crate::wire::Message;
 pub struct PbcastConfig {
     /// Peers each node pushes a new event to in the first phase.
     pub fanout: usize,
-    /// Rounds an event is gossiped about (and kept) after its publication.
+    /// Rounds a node gossips about (and keeps) an event after taking it in.
     pub rounds: u32,
 }
 
@@ -45,10 +46,10 @@ pub struct Pbcast {
 
 impl Pbcast {
     pub fn new(config: &GossipConfig) -> Self {
-        let retention = config.round * u64::from(config.pbcast.rounds.max(1));
+        let keep_for = config.round * u64::from(config.pbcast.rounds.max(1));
         Pbcast {
             fanout: config.pbcast.fanout.max(1),
-            repair: AntiEntropy::new(Exchange::Push, retention, config),
+            repair: AntiEntropy::new(Exchange::Push, keep_for, config),
         }
     }
 

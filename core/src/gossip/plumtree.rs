@@ -76,7 +76,7 @@ impl Plumtree {
             config: config.plumtree.clone(),
             eager: BTreeSet::new(),
             lazy: BTreeSet::new(),
-            store: EventStore::new(config.store_capacity, config.retention),
+            store: EventStore::new(config.store_capacity, config.retention, config.retention),
             missing: AgedMap::new(config.plumtree.max_missing, config.retention),
             wake_at: None,
         }
@@ -235,6 +235,11 @@ impl Dissemination for Plumtree {
         if let Some(at) = next {
             self.wake_by(node, at);
         }
+    }
+
+    fn tick(&mut self, node: &mut Node<'_>) {
+        self.store.expire(node.now);
+        self.missing.expire(node.now);
     }
 
     fn view_change(&mut self, _node: &mut Node<'_>, change: ViewChange) {

@@ -1,4 +1,5 @@
-//! The events a node keeps to repair others: bounded by count, and by age since publication.
+//! The events a node keeps to repair others: bounded by count, by age since publication, and
+//! by time since the node took them in.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,10 +15,11 @@ pub(crate) struct EventStore {
 }
 
 impl EventStore {
-    pub(crate) fn new(capacity: usize, retention: Micros) -> Self {
+    /// At most `capacity` events, none published more than `retention` ago, none taken in
+    /// more than `keep_for` ago.
+    pub(crate) fn new(capacity: usize, retention: Micros, keep_for: Micros) -> Self {
         EventStore {
-            // Age is checked against the publication (see `is_fresh`), not the arrival.
-            events: AgedMap::new(capacity, Micros::MAX),
+            events: AgedMap::new(capacity, keep_for),
             retention,
         }
     }
@@ -46,6 +48,7 @@ impl EventStore {
 
     /// Drops what has aged out.
     pub(crate) fn expire(&mut self, now: Micros) {
+        self.events.expire(now);
         let retention = self.retention;
         self.events
             .retain(|_, (publication, _)| now.saturating_sub(publication.published_at) < retention);
@@ -82,5 +85,43 @@ impl EventStore {
             .map(|(_, (publication, hops))| (Arc::clone(publication), *hops))
             .take(max)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::NodeId;
+    use sift_matcher::{Event, EventLimits};
+
+    fn publication(seq: u64, published_at: Micros) -> Arc<Publication> {
+        Arc::new(Publication {
+            id: EventId {
+                origin: NodeId::from_bytes([1; 32]),
+                seq,
+            },
+            published_at,
+            event: Event::from_json("{}", &EventLimits::default()).unwrap(),
+        })
+    }
+
+    #[test]
+    fn events_age_out_by_publication_and_by_receipt() {
+        // Kept 100 after publication, 30 after receipt, 2 at most.
+        let mut store = EventStore::new(2, 100, 30);
+        store.keep(50, publication(1, 0), 1);
+        // Published too long ago: not kept.
+        store.keep(150, publication(2, 20), 1);
+        assert_eq!(store.len(), 1);
+        store.keep(60, publication(3, 55), 2);
+        store.keep(61, publication(4, 56), 2);
+        // The oldest went for room.
+        assert!(store.get(61, &publication(1, 0).id).is_none());
+        assert_eq!(store.digest(61, 10).len(), 2);
+        let known: HashSet<EventId> = [publication(3, 55).id].into();
+        assert_eq!(store.missing_from(61, &known, 10).len(), 1);
+        // 30 after receipt, both are gone.
+        store.expire(92);
+        assert!(store.is_empty());
     }
 }

@@ -5,6 +5,7 @@ mod bench_pubsub;
 mod check;
 mod client;
 mod demo;
+mod experiments;
 mod match_cmd;
 mod nats;
 mod node_cmd;
@@ -51,6 +52,8 @@ enum Command {
     Sim(sim::SimArgs),
     /// Merge real nodes' traces and check every delivery (exit 1 when not exact).
     Check(check::CheckArgs),
+    /// Reproduce the gossip protocols' published results as docs/experiments.md with charts.
+    Experiments(experiments::ExperimentsArgs),
 }
 
 impl Cli {
@@ -68,6 +71,7 @@ impl Cli {
             Command::Match(args) => args.run(),
             Command::Bench(args) => report(args.run()),
             Command::Sim(args) => args.run(),
+            Command::Experiments(args) => report(args.run()),
         }
     }
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use sift_core::StrategyKind;
 use sift_node::GossipSettings;
-use sift_scenarios::{Scenario, Summary, WorkloadKind, run};
+use sift_scenarios::{PeerChoice, Scenario, Summary, WorkloadKind, run};
 
 use super::progress_bar;
 
@@ -54,6 +54,10 @@ pub struct SimArgs {
     ttl_s: Option<f64>,
     #[command(flatten)]
     gossip: GossipSettings,
+    /// Whom the gossip protocols draw peers from: views (the membership's, as deployed) or
+    /// all (every node, as the classic analyses assume).
+    #[arg(long)]
+    peers: Option<PeerChoice>,
     /// Write the trace (JSON Lines) to this file.
     #[arg(long)]
     trace: Option<PathBuf>,
@@ -103,7 +107,8 @@ impl SimArgs {
             };
         }
         override_with!(
-            strategy, nodes, subs, events, seed, workload, degree, latency_ms, loss, settle_ms
+            strategy, nodes, subs, events, seed, workload, degree, latency_ms, loss, settle_ms,
+            peers
         );
         if self.ttl_s.is_some() {
             scenario.ttl_s = self.ttl_s;
