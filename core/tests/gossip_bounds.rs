@@ -100,3 +100,38 @@ fn per_event_state_stays_bounded_and_ages_out() {
         );
     }
 }
+
+#[test]
+fn events_past_their_retention_or_dated_ahead_are_refused() {
+    let config = StrategyConfig::default();
+    let retention = config.gossip.retention;
+    let me = NodeId::from_bytes([1; 32]);
+    let peer = NodeId::from_bytes([2; 32]);
+    for kind in [
+        StrategyKind::Flood,
+        StrategyKind::Rumor,
+        StrategyKind::BlindCounter,
+        StrategyKind::Pbcast,
+        StrategyKind::Plumtree,
+    ] {
+        let mut node = build(kind, me, vec![peer], ChaCha8Rng::seed_from_u64(5), &config);
+        let mut out = Outputs::default();
+        let now = 10 * retention;
+        node.handle(now, Input::Start, &mut out);
+        for (seq, published_at) in [(1, now - retention), (2, now + 60_000_000), (3, now - 5)] {
+            let msg = match kind {
+                StrategyKind::Flood => Message::Flood {
+                    publication: publication(peer, seq, published_at),
+                    hops: 1,
+                },
+                _ => Message::Gossip {
+                    publication: publication(peer, seq, published_at),
+                    hops: 1,
+                },
+            };
+            node.handle(now, Input::Message { from: peer, msg }, &mut out);
+        }
+        let reached: Vec<u64> = out.reached.iter().map(|r| r.event.seq).collect();
+        assert_eq!(reached, vec![3], "{kind}");
+    }
+}

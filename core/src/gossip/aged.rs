@@ -9,10 +9,13 @@ use crate::strategy::Micros;
 /// (inserting past it evicts the oldest), none older than `max_age` once [`Self::expire`] ran.
 #[derive(Debug)]
 pub(crate) struct AgedMap<K, V> {
-    entries: BTreeMap<K, (Micros, V)>,
-    /// Keys by insertion time. A key removed or inserted again leaves a stale entry here,
-    /// recognized by its time and skipped; they are swept out when they outnumber the live.
-    order: VecDeque<(Micros, K)>,
+    /// Per key: the insertion's stamp, its time, the value.
+    entries: BTreeMap<K, (u64, Micros, V)>,
+    /// Insertions in order. A key removed or inserted again leaves a stale entry here,
+    /// recognized by its stamp and skipped; they are swept out when they outnumber the live.
+    order: VecDeque<(u64, Micros, K)>,
+    /// Stamps every insertion anew, so that a stale entry never passes for a live one.
+    stamps: u64,
     capacity: usize,
     max_age: Micros,
 }
@@ -22,6 +25,7 @@ impl<K: Ord + Copy, V> AgedMap<K, V> {
         AgedMap {
             entries: BTreeMap::new(),
             order: VecDeque::new(),
+            stamps: 0,
             capacity: capacity.max(1),
             max_age,
         }
@@ -36,11 +40,15 @@ impl<K: Ord + Copy, V> AgedMap<K, V> {
     }
 
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        self.entries.get(key).map(|(_, v)| v)
+        self.entries.get(key).map(|(_, _, v)| v)
     }
 
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.entries.get_mut(key).map(|(_, v)| v)
+        self.entries.get_mut(key).map(|(_, _, v)| v)
+    }
+
+    fn is_live(&self, stamp: u64, key: &K) -> bool {
+        self.entries.get(key).is_some_and(|(s, _, _)| *s == stamp)
     }
 
     /// Inserts `key` unless present (then returns false and changes nothing), evicting the
@@ -52,25 +60,26 @@ impl<K: Ord + Copy, V> AgedMap<K, V> {
         while self.entries.len() >= self.capacity {
             self.pop_oldest();
         }
-        self.entries.insert(key, (now, value));
-        self.order.push_back((now, key));
+        self.stamps += 1;
+        self.entries.insert(key, (self.stamps, now, value));
+        self.order.push_back((self.stamps, now, key));
         if self.order.len() > 2 * self.entries.len() + 64 {
             let entries = &self.entries;
             self.order
-                .retain(|(at, k)| entries.get(k).is_some_and(|(t, _)| t == at));
+                .retain(|(stamp, _, k)| entries.get(k).is_some_and(|(s, _, _)| s == stamp));
         }
         true
     }
 
     pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        self.entries.remove(key).map(|(_, v)| v)
+        self.entries.remove(key).map(|(_, _, v)| v)
     }
 
     /// Drops the entries inserted more than `max_age` before `now`.
     pub(crate) fn expire(&mut self, now: Micros) {
         let cutoff = now.saturating_sub(self.max_age);
-        while let Some(&(at, key)) = self.order.front() {
-            let live = self.entries.get(&key).is_some_and(|(t, _)| *t == at);
+        while let Some(&(stamp, at, key)) = self.order.front() {
+            let live = self.is_live(stamp, &key);
             if live && at >= cutoff {
                 break;
             }
@@ -82,8 +91,8 @@ impl<K: Ord + Copy, V> AgedMap<K, V> {
     }
 
     fn pop_oldest(&mut self) {
-        while let Some((at, key)) = self.order.pop_front() {
-            if self.entries.get(&key).is_some_and(|(t, _)| *t == at) {
+        while let Some((stamp, _, key)) = self.order.pop_front() {
+            if self.is_live(stamp, &key) {
                 self.entries.remove(&key);
                 return;
             }
@@ -92,21 +101,21 @@ impl<K: Ord + Copy, V> AgedMap<K, V> {
 
     /// Entries in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.entries.iter().map(|(k, (_, v))| (k, v))
+        self.entries.iter().map(|(k, (_, _, v))| (k, v))
     }
 
     /// Live entries, newest first.
     pub(crate) fn newest_first(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.order.iter().rev().filter_map(|(at, key)| {
+        self.order.iter().rev().filter_map(|(stamp, _, key)| {
             self.entries
                 .get_key_value(key)
-                .filter(|(_, (t, _))| t == at)
-                .map(|(k, (_, v))| (k, v))
+                .filter(|(_, (s, _, _))| s == stamp)
+                .map(|(k, (_, _, v))| (k, v))
         })
     }
 
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.entries.retain(|k, (_, v)| keep(k, v));
+        self.entries.retain(|k, (_, _, v)| keep(k, v));
     }
 }
 
@@ -130,6 +139,10 @@ mod tests {
         );
         map.remove(&3);
         assert!(map.insert(40, 3, 33));
+        // Removed and inserted again at the same time: listed once.
+        map.remove(&3);
+        assert!(map.insert(40, 3, 33));
+        assert_eq!(map.newest_first().filter(|(k, _)| **k == 3).count(), 1);
         assert_eq!(map.get(&3), Some(&33));
         map.expire(125);
         assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![3, 4]);

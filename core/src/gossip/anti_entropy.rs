@@ -166,7 +166,9 @@ impl AntiEntropy {
         match msg {
             Message::Digest { ids, exchange } => {
                 let ids = &ids[..ids.len().min(self.digest_max)];
-                if exchange.pulls() {
+                // A node answers a pull only if it pulls itself: a push-only node (pbcast)
+                // does not send a peer its whole store on request.
+                if exchange.pulls() && self.exchange.pulls() {
                     let known: HashSet<_> = ids.iter().copied().collect();
                     for (publication, hops) in
                         self.store.missing_from(node.now, &known, self.repairs_max)

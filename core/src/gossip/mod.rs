@@ -92,9 +92,10 @@ pub struct GossipConfig {
     pub round: Micros,
     /// Events a node keeps for repairs (anti-entropy, pbcast, Plumtree's grafts).
     pub store_capacity: usize,
-    /// How long after its publication an event is kept, offered and accepted in repairs. It
-    /// must stay below the seen-cache's window (see [`crate::local::LocalConfig`]), so that a
-    /// repaired event is never taken for new by a node that delivered it long ago.
+    /// How long after its publication an event is taken in, kept, offered and accepted in
+    /// repairs. With [`MAX_CLOCK_AHEAD`] it must stay below the seen-cache's window (see
+    /// [`crate::local::LocalConfig`]), so that an event is never taken for new by a node that
+    /// delivered it long ago.
     pub retention: Micros,
     pub rumor: RumorConfig,
     pub blind_counter: BlindCounterConfig,
@@ -128,13 +129,25 @@ pub struct Node<'a> {
     pub(crate) rng: &'a mut ChaCha8Rng,
     pub(crate) out: &'a mut Outputs,
     pub(crate) peers: &'a PeerSource,
+    /// How long after its publication an event is taken in ([`GossipConfig::retention`]).
+    pub(crate) retention: Micros,
 }
+
+/// How far ahead of this node's clock a publication's time may be: clocks of different
+/// hosts disagree a little, and an event dated further ahead would count as fresh too long.
+pub const MAX_CLOCK_AHEAD: Micros = 10_000_000;
 
 impl Node<'_> {
     /// Takes in `publication`, `hops` hops from its publisher: the first time, delivers it to
-    /// the matching local subscriptions and returns true.
+    /// the matching local subscriptions and returns true. A publication older than the
+    /// retention, or dated more than [`MAX_CLOCK_AHEAD`] ahead, is refused: every node takes
+    /// an event in only within `retention + MAX_CLOCK_AHEAD` of its publication, well inside
+    /// the window the seen-cache remembers it, so however long peers keep passing it on, no
+    /// subscription is called twice.
     pub(crate) fn receive(&mut self, publication: &Arc<Publication>, hops: u16) -> bool {
-        self.local.receive(self.now, publication, hops, self.out)
+        let fresh = self.now.saturating_sub(publication.published_at) < self.retention
+            && publication.published_at <= self.now.saturating_add(MAX_CLOCK_AHEAD);
+        fresh && self.local.receive(self.now, publication, hops, self.out)
     }
 
     pub(crate) fn send(&mut self, to: NodeId, msg: Message) {
@@ -193,6 +206,7 @@ pub struct Disseminating {
     /// not change the other's.
     rng: ChaCha8Rng,
     peers: PeerSource,
+    retention: Micros,
     protocol: Box<dyn Dissemination>,
 }
 
@@ -220,6 +234,7 @@ impl Disseminating {
             local: LocalDelivery::new(&config.local),
             rng: own,
             peers: config.gossip.peers.clone(),
+            retention: config.gossip.retention,
             protocol,
         }
     }
@@ -241,6 +256,7 @@ impl Strategy for Disseminating {
             rng: &mut self.rng,
             out,
             peers: &self.peers,
+            retention: self.retention,
         };
         if starting {
             self.protocol.start(&mut node);

@@ -201,8 +201,11 @@ impl Dissemination for Plumtree {
             }
             Message::IHave { events } => self.on_ihave(node, from, &events),
             Message::Graft { event } => self.on_graft(node, from, &event),
-            Message::Prune => self.make_lazy(from),
-            // Another strategy's traffic from a misconfigured peer.
+            // Only a link that is eager now turns lazy: a late prune from a former
+            // neighbour must not put it back among the peers announced to.
+            Message::Prune if self.eager.contains(&from) => self.make_lazy(from),
+            // A late prune on a link already lazy or gone; or another strategy's traffic
+            // from a misconfigured peer.
             _ => {}
         }
     }

@@ -248,6 +248,9 @@ impl Dissemination for Rumor {
     fn wake(&mut self, node: &mut Node<'_>) {
         if self.rounds.due(node.now) {
             self.hot.expire(node.now);
+            let (now, retention) = (node.now, node.retention);
+            self.hot
+                .retain(|_, hot| now.saturating_sub(hot.publication.published_at) < retention);
             self.push(node);
             if !self.hot.is_empty() {
                 self.rounds.schedule(node);
