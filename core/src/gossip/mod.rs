@@ -164,7 +164,7 @@ impl Node<'_> {
         self.out.timers.push((at, Timer::Gossip));
     }
 
-    /// Whether `p` passes with probability `p`.
+    /// A coin toss that comes up true with probability `p`.
     pub(crate) fn coin(&mut self, p: f64) -> bool {
         self.rng.random::<f64>() < p
     }
