@@ -5,6 +5,8 @@
 //! local deliveries, timers to set, counters). The daemon and the simulator drive the same
 //! state machines, so whatever the simulator shows of a strategy holds for the daemon's logic.
 
+pub mod anchor;
+pub mod brokers;
 pub mod flood;
 pub mod fuzzing;
 pub mod gossip;

@@ -132,7 +132,7 @@ impl LocalDelivery {
         });
         self.expire(now, out);
         if !self.subs.is_empty() {
-            out.matching_ops += 1;
+            out.matching_ops += self.subs.len() as u64;
             // The index returns matches in an order of its own: the outputs must depend on the
             // inputs alone.
             let mut matched = self.index.matches(&publication.event);

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{Event, Filter};
 
+use crate::brokers::{Architecture, BrokerConfig, Brokered};
 use crate::flood::Flood;
 use crate::gossip::{
     AntiEntropyOnly, BlindCounter, Disseminating, Dissemination, GossipConfig, Pbcast, Plumtree,
@@ -108,8 +109,10 @@ pub struct Outputs {
     pub reached: Vec<Reach>,
     /// Wake the strategy with the timer at (not before) the given time.
     pub timers: Vec<(Micros, Timer)>,
-    /// Filter tables an event was matched against: each lookup of an event in a node's local
-    /// index or in one neighbour's filter set counts one.
+    /// Filter evaluations: for each table of filters an event was matched against (a node's
+    /// own subscriptions, its children's, a broker's), the filters it holds. The index
+    /// evaluates fewer; this is the work a table's size stands for, comparable across
+    /// strategies.
     pub matching_ops: u64,
 }
 
@@ -165,10 +168,17 @@ pub enum StrategyKind {
     /// Eager push on a tree, lazy announcements and grafts over the rest of the overlay
     /// (Leitão et al.).
     Plumtree,
+    /// One broker holds every subscription and matches every event.
+    Centralized,
+    /// A master dispatches each event to the workers holding the subscriptions anchored at
+    /// its keys.
+    Hierarchical,
+    /// Brokers own parts of the key space; publishers send to the owners of their keys.
+    Flat,
 }
 
 impl StrategyKind {
-    pub const ALL: [StrategyKind; 7] = [
+    pub const ALL: [StrategyKind; 10] = [
         StrategyKind::Flood,
         StrategyKind::Selective,
         StrategyKind::Rumor,
@@ -176,6 +186,9 @@ impl StrategyKind {
         StrategyKind::AntiEntropy,
         StrategyKind::Pbcast,
         StrategyKind::Plumtree,
+        StrategyKind::Centralized,
+        StrategyKind::Hierarchical,
+        StrategyKind::Flat,
     ];
 
     pub fn name(self) -> &'static str {
@@ -187,6 +200,9 @@ impl StrategyKind {
             StrategyKind::AntiEntropy => "anti-entropy",
             StrategyKind::Pbcast => "pbcast",
             StrategyKind::Plumtree => "plumtree",
+            StrategyKind::Centralized => "centralized",
+            StrategyKind::Hierarchical => "hierarchical",
+            StrategyKind::Flat => "flat",
         }
     }
 
@@ -203,6 +219,16 @@ impl StrategyKind {
             self,
             StrategyKind::Rumor | StrategyKind::AntiEntropy | StrategyKind::Pbcast
         )
+    }
+
+    /// The broker architecture the strategy runs, if it is one.
+    pub fn architecture(self) -> Option<Architecture> {
+        match self {
+            StrategyKind::Centralized => Some(Architecture::Centralized),
+            StrategyKind::Hierarchical => Some(Architecture::Hierarchical),
+            StrategyKind::Flat => Some(Architecture::Flat),
+            _ => None,
+        }
     }
 }
 
@@ -235,6 +261,7 @@ pub struct StrategyConfig {
     pub flood_ttl: u8,
     pub selective: SelectiveConfig,
     pub gossip: GossipConfig,
+    pub brokers: BrokerConfig,
 }
 
 impl Default for StrategyConfig {
@@ -245,6 +272,7 @@ impl Default for StrategyConfig {
             flood_ttl: 32,
             selective: SelectiveConfig::default(),
             gossip: GossipConfig::default(),
+            brokers: BrokerConfig::default(),
         }
     }
 }
@@ -268,6 +296,10 @@ pub fn build(
         StrategyKind::AntiEntropy => Box::new(AntiEntropyOnly::new(gossip)),
         StrategyKind::Pbcast => Box::new(Pbcast::new(gossip)),
         StrategyKind::Plumtree => Box::new(Plumtree::new(gossip)),
+        StrategyKind::Centralized | StrategyKind::Hierarchical | StrategyKind::Flat => {
+            let architecture = kind.architecture().expect("a broker architecture");
+            return Box::new(Brokered::new(architecture, me, bootstrap, rng, config));
+        }
     };
     Box::new(Disseminating::new(protocol, me, bootstrap, rng, config))
 }

@@ -12,16 +12,17 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{EventError, EventLimits, event::take_scoped_error};
 
+use crate::brokers::Beacon;
 use crate::gossip::Exchange;
-use crate::id::{EventId, SubId};
+use crate::id::{EventId, NodeId, SubId};
 use crate::membership::MembershipMessage;
 use crate::selective::Announcement;
 use crate::strategy::Publication;
 use crate::tree::TreeOffer;
 
 /// The version this build speaks. Version 2 counts hops on every event and adds the gossip
-/// protocols' messages.
-pub const VERSION: u16 = 2;
+/// protocols' messages; version 3 adds the broker architectures'.
+pub const VERSION: u16 = 3;
 
 /// Longest frame accepted by default: an event at the default event limit plus headers.
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
@@ -96,6 +97,32 @@ pub enum Message {
     },
     /// Plumtree: make the link lazy.
     Prune,
+    /// A broker's beacon, flooded over the overlay.
+    Beacon(Beacon),
+    /// A node failed to reach `broker` since its beacon `seq`, flooded over the overlay.
+    BrokerDown {
+        broker: NodeId,
+        seq: u64,
+    },
+    /// Subscriptions of the sender's clients, for the receiving broker to hold.
+    Store {
+        subs: Vec<Announcement>,
+    },
+    /// An event for the central broker or the master, and the hops it has travelled.
+    Publish {
+        publication: Arc<Publication>,
+        hops: u16,
+    },
+    /// An event for a broker to match against the subscriptions it holds.
+    Match {
+        publication: Arc<Publication>,
+        hops: u16,
+    },
+    /// An event for a node one of whose subscriptions it matched.
+    Notify {
+        publication: Arc<Publication>,
+        hops: u16,
+    },
 }
 
 impl Message {
@@ -106,7 +133,10 @@ impl Message {
             Message::Flood { publication, .. }
             | Message::Routed { publication, .. }
             | Message::Gossip { publication, .. }
-            | Message::Repair { publication, .. } => Some(publication),
+            | Message::Repair { publication, .. }
+            | Message::Publish { publication, .. }
+            | Message::Match { publication, .. }
+            | Message::Notify { publication, .. } => Some(publication),
             _ => None,
         }
     }
@@ -306,6 +336,7 @@ mod tests {
 #[cfg(test)]
 mod properties {
     use super::*;
+    use crate::brokers::BrokerRole;
     use crate::id::NodeId;
     use crate::selective::Announcement;
     use crate::tree::TreeOffer;
@@ -321,6 +352,18 @@ mod properties {
 
     fn event_id() -> impl Strategy<Value = EventId> {
         (node(), any::<u64>()).prop_map(|(origin, seq)| EventId { origin, seq })
+    }
+
+    fn announcements() -> impl Strategy<Value = Vec<Announcement>> {
+        prop::collection::vec((sub(), "\\PC{0,40}", any::<Option<u64>>()), 0..6).prop_map(|subs| {
+            subs.into_iter()
+                .map(|(id, filter, expires_in)| Announcement {
+                    id,
+                    filter: filter.into(),
+                    expires_in,
+                })
+                .collect()
+        })
     }
 
     fn message() -> impl Strategy<Value = Message> {
@@ -348,21 +391,8 @@ mod properties {
                     nodes,
                 })
             ),
-            (
-                any::<u64>(),
-                prop::collection::vec((sub(), "\\PC{0,40}", any::<Option<u64>>()), 0..6)
-            )
-                .prop_map(|(tree_version, subs)| Message::Announce {
-                    tree_version,
-                    subs: subs
-                        .into_iter()
-                        .map(|(id, filter, expires_in)| Announcement {
-                            id,
-                            filter: filter.into(),
-                            expires_in,
-                        })
-                        .collect(),
-                }),
+            (any::<u64>(), announcements())
+                .prop_map(|(tree_version, subs)| { Message::Announce { tree_version, subs } }),
             prop::collection::vec(sub(), 0..10).prop_map(|subs| Message::Retract { subs }),
             (
                 prop::collection::vec(event_id(), 0..10),
@@ -375,6 +405,20 @@ mod properties {
             event_id().prop_map(|event| Message::Graft { event }),
             event_id().prop_map(|event| Message::Known { event }),
             Just(Message::Prune),
+            (
+                node(),
+                prop::sample::select(vec![BrokerRole::Broker, BrokerRole::Master]),
+                any::<u64>(),
+                any::<u64>()
+            )
+                .prop_map(|(broker, role, seq, since)| Message::Beacon(Beacon {
+                    broker,
+                    role,
+                    seq,
+                    since
+                })),
+            (node(), any::<u64>()).prop_map(|(broker, seq)| Message::BrokerDown { broker, seq }),
+            announcements().prop_map(|subs| Message::Store { subs }),
         ]
     }
 

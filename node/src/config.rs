@@ -129,6 +129,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub strategy: Option<String>,
     pub name: Option<String>,
+    /// `broker` or `master`, for the broker architectures.
+    pub role: Option<String>,
     pub trace: Option<PathBuf>,
     pub trace_start: Option<u64>,
     pub limits: Option<ApiLimits>,

@@ -90,7 +90,13 @@ pub(crate) struct PeerStatus {
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct Counters {
     pub(crate) messages_sent: u64,
+    /// The encoded size of those messages.
+    pub(crate) bytes_sent: u64,
+    /// Of those messages, the ones that carried an event.
+    pub(crate) event_messages_sent: u64,
     pub(crate) messages_received: u64,
+    /// Of those messages, the ones that carried an event.
+    pub(crate) event_messages_received: u64,
     /// Messages dropped because a peer had too many unacknowledged or could not be reached.
     pub(crate) messages_dropped: u64,
     /// Messages from peers that did not decode, or from peers that are not sift nodes.
@@ -247,6 +253,8 @@ impl Driver {
         }
         *in_flight += 1;
         self.counters.messages_sent += 1;
+        self.counters.bytes_sent += sift_core::wire::encoded_len(&msg) as u64;
+        self.counters.event_messages_sent += u64::from(msg.payload().is_some());
         self.swarm.behaviour_mut().messages.send_request(&peer, msg);
     }
 
@@ -509,6 +517,8 @@ impl Driver {
                     match node_id(&peer) {
                         Some(from) => {
                             self.counters.messages_received += 1;
+                            self.counters.event_messages_received +=
+                                u64::from(request.payload().is_some());
                             self.handle(Input::Message { from, msg: request });
                         }
                         None => self.counters.messages_refused += 1,

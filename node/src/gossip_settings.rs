@@ -3,14 +3,14 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sift_core::Micros;
 use sift_core::gossip::{Exchange, GossipConfig, LossOfInterest};
 use sift_scenarios::Scenario;
 
 /// Every field is optional: what is not given keeps its default (or the file's value, for
 /// a flag).
-#[derive(Clone, Debug, Default, PartialEq, Args, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Args, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GossipSettings {
     /// Gossip round length in milliseconds (rumor, anti-entropy, pbcast) [default: 200]
@@ -63,6 +63,22 @@ impl GossipSettings {
             f: flags.f.or(self.f),
             pbcast_rounds: flags.pbcast_rounds.or(self.pbcast_rounds),
             graft_timeout_ms: flags.graft_timeout_ms.or(self.graft_timeout_ms),
+        }
+    }
+
+    /// Every gossip key of `scenario`: what a real node needs to run as the scenario's do.
+    pub fn of_scenario(scenario: &Scenario) -> GossipSettings {
+        GossipSettings {
+            round_ms: Some(scenario.round_ms),
+            rumor: Some(scenario.rumor),
+            k: Some(scenario.k),
+            fanout: scenario.fanout,
+            anti_entropy: scenario.anti_entropy,
+            mode: Some(scenario.mode),
+            b: Some(scenario.b),
+            f: Some(scenario.f),
+            pbcast_rounds: Some(scenario.pbcast_rounds),
+            graft_timeout_ms: Some(scenario.graft_timeout_ms),
         }
     }
 

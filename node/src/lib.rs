@@ -30,6 +30,7 @@
 
 mod address;
 mod api;
+mod banner;
 mod clock;
 mod codec;
 mod config;
@@ -45,6 +46,7 @@ mod trace;
 mod webhook;
 
 pub use address::{base_url, parse_api_addr};
+pub use banner::{Banner, BannerError, read_banner};
 pub use config::{ApiLimits, DEFAULT_API, DEFAULT_PORT, FileConfig, NodeConfig, TraceConfig};
 pub use gossip_settings::GossipSettings;
 pub use node::{Node, NodeError, SubscriptionHandle};

@@ -15,8 +15,9 @@ mod summary;
 mod trace;
 mod trace_check;
 
-pub use scenario::{Fault, FaultKind, PeerChoice, Scenario, ScenarioError, WorkloadKind};
-pub use sim::{Progress, RunError, run};
+pub use plan::{Workload, workload};
+pub use scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError, WorkloadKind};
+pub use sim::{Details, Progress, RunError, run, run_detailed};
 pub use spread::Spread;
 pub use summary::{Latency, Load, Summary};
 pub use trace::Trace;

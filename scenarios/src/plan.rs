@@ -1,7 +1,7 @@
 //! The workload of a run, drawn from its seed before it starts: which node starts when and
 //! through whom, which subscriptions are made where and when, which events are published.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sift_core::Micros;
 use sift_matcher::workload::{IntervalWorkload, Market, MarketWorkload};
@@ -77,6 +77,45 @@ impl Generator {
             Generator::Market(m) => m.event(rng),
         }
     }
+}
+
+/// What the clients of a scenario do, without the timing: for driving real nodes with the
+/// workload a simulated run of the same scenario gets.
+#[derive(Debug)]
+pub struct Workload {
+    /// Each subscription: the node (by start order) it is made at and its filter's text.
+    pub subscriptions: Vec<(u32, String)>,
+    /// Each event: the node it is published at and the event.
+    pub events: Vec<(u32, Event)>,
+}
+
+/// The subscriptions and events [`crate::run`] plays for `scenario`, drawn from the same
+/// seed.
+pub fn workload(scenario: &Scenario) -> Workload {
+    let Plan {
+        actions,
+        subs,
+        events,
+        ..
+    } = plan(scenario, &mut seeded(scenario.seed).0);
+    Workload {
+        subscriptions: subs.into_iter().map(|s| (s.node, s.text)).collect(),
+        events: actions
+            .into_iter()
+            .filter_map(|(_, action)| match action {
+                Action::Publish { event, node } => Some((node, events[event as usize].clone())),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+/// A run's RNGs from its seed: the one its plan is drawn from, and the one every other draw
+/// (network, node ids, faults) is seeded from after it.
+pub(crate) fn seeded(seed: u64) -> (ChaCha8Rng, ChaCha8Rng) {
+    let mut seeds = ChaCha8Rng::seed_from_u64(seed);
+    let plan = ChaCha8Rng::seed_from_u64(seeds.random());
+    (plan, seeds)
 }
 
 pub(crate) fn plan(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Plan {

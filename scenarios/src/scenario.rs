@@ -4,6 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sift_core::brokers::{Architecture, BrokerRole};
 use sift_core::gossip::{Exchange, LossOfInterest};
 use sift_core::{Micros, StrategyConfig, StrategyKind};
 
@@ -71,15 +72,33 @@ pub enum FaultKind {
     Heal,
 }
 
+/// Which nodes a crash draws from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Among {
+    /// Every running node.
+    #[default]
+    All,
+    /// The running brokers that hold subscriptions: the central broker and its standbys,
+    /// the workers, the flat brokers.
+    Brokers,
+    /// The hierarchical master.
+    Master,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
     /// When, in milliseconds after the first publication.
     pub after_ms: f64,
     pub kind: FaultKind,
-    /// The share of nodes a crash or a partition takes.
+    /// The share of nodes a crash or a partition takes: of all nodes, in (0, 1); of the
+    /// brokers or the master (see `among`), in (0, 1].
     #[serde(default)]
     pub fraction: Option<f64>,
+    /// Which nodes a crash takes its share of.
+    #[serde(default)]
+    pub among: Among,
 }
 
 /// Every parameter of a run. Times are in milliseconds, as scenario files write them.
@@ -138,6 +157,12 @@ pub struct Scenario {
     pub graft_timeout_ms: f64,
     /// Whom rumor mongering, anti-entropy and pbcast draw their peers from.
     pub peers: PeerChoice,
+    /// Brokers of the broker architectures: `centralized`'s broker and its standbys,
+    /// `hierarchical`'s workers, `flat`'s brokers. Each architecture's default when absent:
+    /// 1, 8 and 8. They start first, after the masters.
+    pub brokers: Option<usize>,
+    /// `hierarchical`'s master and its standbys: the first nodes to start.
+    pub masters: usize,
 }
 
 impl Default for Scenario {
@@ -172,6 +197,8 @@ impl Default for Scenario {
             pbcast_rounds: 20,
             graft_timeout_ms: 1_000.0,
             peers: PeerChoice::Views,
+            brokers: None,
+            masters: 1,
         }
     }
 }
@@ -278,6 +305,19 @@ impl Scenario {
                 self.lease_s
             ));
         }
+        if let Some(architecture) = self.strategy.architecture() {
+            let brokers = self.broker_count(architecture);
+            let masters = self.master_count(architecture);
+            if brokers == 0 || (architecture == Architecture::Hierarchical && masters == 0) {
+                return invalid("brokers and masters must be at least 1".into());
+            }
+            if brokers + masters > self.nodes {
+                return invalid(format!(
+                    "{brokers} brokers and {masters} masters do not fit in {} nodes",
+                    self.nodes
+                ));
+            }
+        }
         for fault in &self.faults {
             if !(fault.after_ms.is_finite() && fault.after_ms >= 0.0) {
                 return invalid(format!(
@@ -286,9 +326,30 @@ impl Scenario {
                 ));
             }
             let needs_fraction = matches!(fault.kind, FaultKind::Crash | FaultKind::Partition);
+            let all = fault.among == Among::All;
+            if !all && fault.kind != FaultKind::Crash {
+                return invalid(format!(
+                    "only a crash takes `among`, not a {:?} fault",
+                    fault.kind
+                ));
+            }
+            if fault.among == Among::Master && self.strategy != StrategyKind::Hierarchical {
+                return invalid("only the hierarchical strategy has a master to crash".into());
+            }
+            if fault.among == Among::Brokers && self.strategy.architecture().is_none() {
+                return invalid(format!(
+                    "the {} strategy has no brokers to crash",
+                    self.strategy
+                ));
+            }
             match fault.fraction {
-                Some(f) if needs_fraction && !(f > 0.0 && f < 1.0) => {
+                Some(f) if needs_fraction && all && !(f > 0.0 && f < 1.0) => {
                     return invalid(format!("a fault's fraction must be in (0, 1), not {f}"));
+                }
+                Some(f) if needs_fraction && !(f > 0.0 && f <= 1.0) => {
+                    return invalid(format!(
+                        "a fault's fraction of the brokers or the master must be in (0, 1], not {f}"
+                    ));
                 }
                 None if needs_fraction => {
                     return invalid(format!("a {:?} fault needs a fraction", fault.kind));
@@ -309,12 +370,41 @@ impl Scenario {
         self.strategy.promises_exact_delivery() && self.loss == 0.0 && self.faults.is_empty()
     }
 
+    /// The brokers the architecture runs with (see [`Scenario::brokers`]).
+    pub fn broker_count(&self, architecture: Architecture) -> usize {
+        self.brokers.unwrap_or(match architecture {
+            Architecture::Centralized => 1,
+            Architecture::Hierarchical | Architecture::Flat => 8,
+        })
+    }
+
+    /// The masters the architecture runs with: `hierarchical`'s, none for the others.
+    pub fn master_count(&self, architecture: Architecture) -> usize {
+        match architecture {
+            Architecture::Hierarchical => self.masters,
+            Architecture::Centralized | Architecture::Flat => 0,
+        }
+    }
+
+    /// The broker role of the node started `node`-th, if the strategy gives it one.
+    pub fn role_of(&self, node: u32) -> Option<BrokerRole> {
+        let architecture = self.strategy.architecture()?;
+        let masters = self.master_count(architecture);
+        let node = node as usize;
+        if node < masters {
+            Some(BrokerRole::Master)
+        } else {
+            (node < masters + self.broker_count(architecture)).then_some(BrokerRole::Broker)
+        }
+    }
+
     /// The strategies' parameters this scenario sets; the rest keep their defaults.
     pub fn strategy_config(&self) -> StrategyConfig {
         let ms = |ms: f64| (ms * 1_000.0).round() as Micros;
         let mut config = StrategyConfig::default();
         config.membership.active_size = self.degree;
         config.selective.lease = (self.lease_s * 1e6).round() as Micros;
+        config.brokers.lease = config.selective.lease;
         let gossip = &mut config.gossip;
         gossip.round = ms(self.round_ms);
         gossip.rumor.loss_of_interest = self.rumor;

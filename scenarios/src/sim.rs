@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
+use sift_core::brokers::BrokerRole;
 use sift_core::gossip::PeerSource;
 use sift_core::sample::sample;
 use sift_core::strategy::build;
@@ -26,8 +27,8 @@ use sift_core::{
 use crate::agenda::Agenda;
 use crate::check::Checker;
 use crate::network::Network;
-use crate::plan::{Action, Plan, plan};
-use crate::scenario::{Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
+use crate::plan::{Action, Plan, plan, seeded};
+use crate::scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
 use crate::spread::SpreadTracker;
 use crate::summary::{Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
@@ -51,15 +52,36 @@ pub enum RunError {
     Trace(#[from] io::Error),
 }
 
+/// The distributions behind a summary's figures, for plots.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Details {
+    /// Messages each node handled, by node.
+    pub node_messages: Vec<u64>,
+    /// Filter evaluations at each node, by node (see `Summary::matching_ops`).
+    pub node_filters: Vec<u64>,
+    /// Messages carrying an event each node sent or received, by node.
+    pub node_event_messages: Vec<u64>,
+    /// Latency of every delivery, sorted.
+    pub latencies_us: Vec<Micros>,
+}
+
 /// Plays `scenario`, writing its trace to `trace` if given, and returns its summary.
 pub fn run(
     scenario: &Scenario,
     trace: Option<Box<dyn Write + Send>>,
     progress: &mut dyn Progress,
 ) -> Result<Summary, RunError> {
+    run_detailed(scenario, trace, progress).map(|(summary, _)| summary)
+}
+
+/// [`run`], returning the distributions behind the summary as well.
+pub fn run_detailed(
+    scenario: &Scenario,
+    trace: Option<Box<dyn Write + Send>>,
+    progress: &mut dyn Progress,
+) -> Result<(Summary, Details), RunError> {
     scenario.validate()?;
-    let mut seeds = ChaCha8Rng::seed_from_u64(scenario.seed);
-    let mut plan_rng = ChaCha8Rng::seed_from_u64(seeds.random());
+    let (mut plan_rng, mut seeds) = seeded(scenario.seed);
     let network = Network::new(
         scenario.latency_ms,
         scenario.loss,
@@ -84,6 +106,8 @@ pub fn run(
         agenda: Agenda::default(),
         nodes: (0..scenario.nodes).map(|_| None).collect(),
         received: vec![0; scenario.nodes],
+        filtered: vec![0; scenario.nodes],
+        event_handled: vec![0; scenario.nodes],
         index_of: ids
             .iter()
             .enumerate()
@@ -106,14 +130,20 @@ pub fn run(
     let (end, recovered_from) = (plan.end, plan.recovered_from);
     sim.play(scenario, plan, progress);
     progress.advance(end, end);
-    let summary = sim.summarize(scenario, end, recovered_from);
+    let (summary, latencies_us) = sim.summarize(scenario, end, recovered_from);
     let mut trace = sim.trace;
     if trace.is_on() {
         let fields = serde_json::to_value(&summary).expect("a summary serializes");
         trace.record(end, None, "summary", fields);
     }
     trace.finish()?;
-    Ok(summary)
+    let details = Details {
+        node_messages: sim.received,
+        node_filters: sim.filtered,
+        node_event_messages: sim.event_handled,
+        latencies_us,
+    };
+    Ok((summary, details))
 }
 
 #[derive(Debug, Default)]
@@ -133,6 +163,10 @@ struct Sim {
     nodes: Vec<Option<Box<dyn Strategy>>>,
     /// Messages each node handled.
     received: Vec<u64>,
+    /// Filter evaluations at each node.
+    filtered: Vec<u64>,
+    /// Messages carrying an event each node sent or received.
+    event_handled: Vec<u64>,
     ids: Vec<NodeId>,
     index_of: HashMap<NodeId, u32>,
     /// Seeds the nodes' RNGs as they start.
@@ -260,8 +294,9 @@ impl Sim {
                 }
             } else {
                 let (node, input) = self.agenda.pop().expect("peeked");
-                if matches!(input, Input::Message { .. }) {
+                if let Input::Message { msg, .. } = &input {
                     self.received[node as usize] += 1;
+                    self.event_handled[node as usize] += u64::from(msg.payload().is_some());
                 }
                 self.dispatch(node, input);
             }
@@ -281,8 +316,17 @@ impl Sim {
         let mut affected = Vec::new();
         match fault.kind {
             FaultKind::Crash => {
-                let count = (running.len() as f64 * fraction).round() as usize;
-                affected = sample(&running, count, &mut self.faults_rng);
+                let pool: Vec<u32> = running
+                    .iter()
+                    .copied()
+                    .filter(|&n| match fault.among {
+                        Among::All => true,
+                        Among::Brokers => scenario.role_of(n) == Some(BrokerRole::Broker),
+                        Among::Master => scenario.role_of(n) == Some(BrokerRole::Master),
+                    })
+                    .collect();
+                let count = (pool.len() as f64 * fraction).round() as usize;
+                affected = sample(&pool, count, &mut self.faults_rng);
                 affected.sort_unstable();
                 self.running -= affected.len();
                 for &node in &affected {
@@ -328,13 +372,15 @@ impl Sim {
     fn start(&mut self, scenario: &Scenario, node: u32, bootstrap: &[u32]) {
         let rng = ChaCha8Rng::seed_from_u64(self.seeds.random());
         let bootstrap = bootstrap.iter().map(|&b| self.ids[b as usize]).collect();
-        let strategy = build(
-            scenario.strategy,
-            self.ids[node as usize],
-            bootstrap,
-            rng,
-            &self.config,
-        );
+        let id = self.ids[node as usize];
+        let strategy = match scenario.role_of(node) {
+            Some(role) => {
+                let mut config = self.config.clone();
+                config.brokers.role = Some(role);
+                build(scenario.strategy, id, bootstrap, rng, &config)
+            }
+            None => build(scenario.strategy, id, bootstrap, rng, &self.config),
+        };
         if self.nodes[node as usize].replace(strategy).is_none() {
             self.running += 1;
         }
@@ -354,12 +400,14 @@ impl Sim {
         let mut out = std::mem::take(&mut self.out);
         strategy.handle(self.now, input, &mut out);
         self.stats.matching_ops += out.matching_ops;
+        self.filtered[node as usize] += out.matching_ops;
         let from = self.ids[node as usize];
         for send in out.sends.drain(..) {
             self.stats.messages += 1;
             self.stats.bytes += encoded_len(&send.msg) as u64;
             if let Some(publication) = send.msg.payload() {
                 self.stats.event_messages += 1;
+                self.event_handled[node as usize] += 1;
                 self.spread.copy(publication.id.seq, self.now);
             }
             let Some(&to) = self.index_of.get(&send.to) else {
@@ -441,7 +489,13 @@ impl Sim {
         roots.len()
     }
 
-    fn summarize(&mut self, scenario: &Scenario, end: Micros, recovered_from: Micros) -> Summary {
+    /// The summary, and the latencies of every delivery, sorted.
+    fn summarize(
+        &mut self,
+        scenario: &Scenario,
+        end: Micros,
+        recovered_from: Micros,
+    ) -> (Summary, Vec<Micros>) {
         // Entries for subscriptions that ended this long before the end should be gone.
         let aged_out_by =
             end.saturating_sub(self.config.selective.lease + scenario.settle_ms * 1_000);
@@ -452,10 +506,11 @@ impl Sim {
             .flat_map(|s| s.routed_subscriptions())
             .filter(|sub| self.checker.ended_by(sub.seq as u32, aged_out_by))
             .count() as u64;
-        let (tally, latencies) = self.checker.finish(recovered_from);
+        let (tally, mut latencies) = self.checker.finish(recovered_from);
+        latencies.sort_unstable();
         let events = scenario.events.max(1) as f64;
         let running = || self.nodes.iter().flatten();
-        Summary {
+        let summary = Summary {
             strategy: scenario.strategy.to_string(),
             seed: scenario.seed,
             nodes: scenario.nodes,
@@ -481,9 +536,11 @@ impl Sim {
             event_messages_per_event: self.stats.event_messages as f64 / events,
             lost_messages: self.stats.lost,
             duplicated_messages: self.stats.duplicated,
-            latency_us: Latency::of(latencies),
+            latency_us: Latency::of(&latencies),
             node_load: Load::of(self.received.iter().copied()),
+            event_load: Load::of(self.event_handled.iter().copied()),
             matching_ops: self.stats.matching_ops,
+            filter_load: Load::of(self.filtered.iter().copied()),
             routing_entries: Load::of(running().map(|s| s.routing_entries() as u64)),
             degree: Load::of(running().map(|s| s.neighbours().len() as u64)),
             overlay_components: self.components(),
@@ -491,6 +548,7 @@ impl Sim {
             spread: self.spread.summarize(0),
             spread_after_faults: (!scenario.faults.is_empty())
                 .then(|| self.spread.summarize(recovered_from)),
-        }
+        };
+        (summary, latencies)
     }
 }

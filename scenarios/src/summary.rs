@@ -45,9 +45,16 @@ pub struct Summary {
     /// Messages the network model delivered twice.
     pub duplicated_messages: u64,
     pub latency_us: Latency,
-    /// Messages handled per node.
+    /// Messages handled (received) per node.
     pub node_load: Load,
+    /// Messages carrying an event that a node sent or received, per node: the event traffic
+    /// through it, without the control traffic.
+    pub event_load: Load,
+    /// Filter evaluations, all nodes: for each table of filters an event was matched against,
+    /// the filters it held.
     pub matching_ops: u64,
+    /// Filter evaluations per node.
+    pub filter_load: Load,
     /// Routing entries per node at the end of the run.
     pub routing_entries: Load,
     /// Neighbours per node at the end of the run.
@@ -74,11 +81,11 @@ pub struct Latency {
 }
 
 impl Latency {
-    pub(crate) fn of(mut samples: Vec<Micros>) -> Latency {
+    /// The percentiles of `samples`, sorted.
+    pub fn of(samples: &[Micros]) -> Latency {
         if samples.is_empty() {
             return Latency::default();
         }
-        samples.sort_unstable();
         let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
         Latency {
             p50: at(0.5),
@@ -95,7 +102,7 @@ pub struct Load {
 }
 
 impl Load {
-    pub(crate) fn of(values: impl Iterator<Item = u64>) -> Load {
+    pub fn of(values: impl Iterator<Item = u64>) -> Load {
         let (count, total, max) = values.fold((0u64, 0u64, 0u64), |(n, sum, max), v| {
             (n + 1, sum + v, max.max(v))
         });
@@ -178,11 +185,20 @@ impl fmt::Display for Summary {
             (
                 "node load",
                 format!(
-                    "mean {:.1}, max {} messages",
-                    self.node_load.mean, self.node_load.max
+                    "mean {:.1}, max {} messages; carrying events: mean {:.1}, max {}",
+                    self.node_load.mean,
+                    self.node_load.max,
+                    self.event_load.mean,
+                    self.event_load.max
                 ),
             ),
-            ("matching ops", self.matching_ops.to_string()),
+            (
+                "filter evals",
+                format!(
+                    "{} (per node mean {:.1}, max {})",
+                    self.matching_ops, self.filter_load.mean, self.filter_load.max
+                ),
+            ),
             (
                 "routing state",
                 format!(
@@ -240,9 +256,10 @@ mod tests {
 
     #[test]
     fn percentiles_and_loads() {
-        let latency = Latency::of((1..=100).collect());
+        let samples: Vec<Micros> = (1..=100).collect();
+        let latency = Latency::of(&samples);
         assert_eq!((latency.p50, latency.p99, latency.max), (51, 99, 100));
-        assert_eq!(Latency::of(Vec::new()), Latency::default());
+        assert_eq!(Latency::of(&[]), Latency::default());
         let load = Load::of([2, 4, 9].into_iter());
         assert_eq!((load.mean, load.max), (5.0, 9));
     }

@@ -27,6 +27,9 @@ pub struct TraceReport {
     pub duplicates: u64,
     pub spurious: u64,
     pub latency_us: Latency,
+    /// Every delivery's latency, sorted.
+    #[serde(skip)]
+    pub latencies_us: Vec<Micros>,
 }
 
 impl TraceReport {
@@ -101,7 +104,8 @@ pub fn check_traces(
             message,
         })?;
     }
-    let (tally, latencies) = feed.checker.finish(Micros::MAX);
+    let (tally, mut latencies) = feed.checker.finish(Micros::MAX);
+    latencies.sort_unstable();
     Ok(TraceReport {
         nodes: feed.nodes.len(),
         subscriptions: feed.subs.len(),
@@ -112,7 +116,8 @@ pub fn check_traces(
         missing: tally.missing,
         duplicates: tally.duplicates,
         spurious: tally.spurious,
-        latency_us: Latency::of(latencies),
+        latency_us: Latency::of(&latencies),
+        latencies_us: latencies,
     })
 }
 

@@ -9,12 +9,17 @@ fn fault(after_ms: f64, kind: FaultKind, fraction: Option<f64>) -> Fault {
         after_ms,
         kind,
         fraction,
+        among: Default::default(),
     }
 }
 
-/// 100 nodes, events over 24 s, leases of 6 s.
+/// 100 nodes, events over 24 s, leases of 6 s. The central broker and the master have a
+/// standby each: a crash of either would stop delivery for good otherwise (that case is
+/// tests/brokers.rs's).
 fn faulty(strategy: StrategyKind, seed: u64, faults: Vec<Fault>) -> Scenario {
     Scenario {
+        brokers: (strategy == StrategyKind::Centralized).then_some(2),
+        masters: 2,
         strategy,
         nodes: 100,
         subs: 500,

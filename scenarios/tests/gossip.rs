@@ -191,6 +191,7 @@ fn pbcast_under_loss_and_crashes_stays_correct() {
             after_ms: 0.0,
             kind: FaultKind::Crash,
             fraction: Some(0.1),
+            among: Default::default(),
         }],
         ..spreading(StrategyKind::Pbcast, 300, 60, 8)
     });

@@ -389,7 +389,7 @@ impl Selective {
         if self.children.len() == 0 {
             return;
         }
-        out.matching_ops += 1;
+        out.matching_ops += self.children.len() as u64;
         for child in self.children.interested(&publication.event) {
             if Some(child) != from && Some(child) != self.parent {
                 out.send(child, routed());
@@ -480,7 +480,13 @@ impl Selective {
                 | Message::Repair { .. }
                 | Message::IHave { .. }
                 | Message::Graft { .. }
-                | Message::Prune => {}
+                | Message::Prune
+                | Message::Beacon(_)
+                | Message::BrokerDown { .. }
+                | Message::Store { .. }
+                | Message::Publish { .. }
+                | Message::Match { .. }
+                | Message::Notify { .. } => {}
             },
             // Membership's, handled above.
             Input::Start | Input::PeerDown(_) | Input::Contact(_) => {}

@@ -50,10 +50,28 @@ pub(crate) async fn metrics(State(state): State<ApiState>) -> Result<impl IntoRe
         counters.messages_sent,
     );
     metric(
+        "bytes_sent_total",
+        "counter",
+        "Encoded bytes of the messages sent to peers.",
+        counters.bytes_sent,
+    );
+    metric(
+        "event_messages_sent_total",
+        "counter",
+        "Messages sent to peers that carried an event.",
+        counters.event_messages_sent,
+    );
+    metric(
         "messages_received_total",
         "counter",
         "Messages received from peers.",
         counters.messages_received,
+    );
+    metric(
+        "event_messages_received_total",
+        "counter",
+        "Messages received from peers that carried an event.",
+        counters.event_messages_received,
     );
     metric(
         "messages_dropped_total",
@@ -88,7 +106,7 @@ pub(crate) async fn metrics(State(state): State<ApiState>) -> Result<impl IntoRe
     metric(
         "matching_ops_total",
         "counter",
-        "Filter tables events were matched against.",
+        "Filter evaluations: the filters in each table an event was matched against.",
         counters.matching_ops,
     );
     metric(

@@ -4,13 +4,18 @@ mod bench;
 mod bench_pubsub;
 mod check;
 mod client;
+mod compare;
 mod demo;
 mod experiments;
+mod lab;
 mod match_cmd;
 mod nats;
 mod node_cmd;
+mod plot;
+mod scenario_args;
 mod sim;
 mod sse;
+mod table;
 
 use std::process::ExitCode;
 
@@ -50,6 +55,9 @@ enum Command {
     /// Run a strategy on a simulated overlay and check every delivery (exit 1 when the
     /// strategy broke its promise, 2 on a bad scenario).
     Sim(sim::SimArgs),
+    /// Run strategies side by side on one workload and report messages, latency, load and
+    /// correctness, optionally across a sweep and with charts.
+    Compare(compare::CompareArgs),
     /// Merge real nodes' traces and check every delivery (exit 1 when not exact).
     Check(check::CheckArgs),
     /// Reproduce the gossip protocols' published results as docs/experiments.md with charts.
@@ -60,6 +68,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
             Command::Check(args) => args.run(),
+            Command::Compare(args) => report(args.run()),
             Command::Demo(args) => args.run(),
             Command::Node(args) => args.run(),
             Command::Sub(args) => client::run_client(args.run()),

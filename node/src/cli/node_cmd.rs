@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use libp2p::Multiaddr;
 use sift_core::StrategyKind;
+use sift_core::brokers::BrokerRole;
 use sift_node::{FileConfig, GossipSettings, Node, NodeConfig, TraceConfig};
 
 use sift_node::parse_api_addr;
@@ -41,6 +42,11 @@ pub struct NodeArgs {
     /// How subscriptions and events travel [default: selective]
     #[arg(long, env = "SIFT_STRATEGY", value_name = "NAME")]
     strategy: Option<StrategyKind>,
+    /// For the broker architectures: `broker` holds subscriptions and matches events
+    /// (centralized, hierarchical, flat), `master` dispatches events to the brokers
+    /// (hierarchical) [default: neither, a client node]
+    #[arg(long, env = "SIFT_ROLE", value_name = "ROLE")]
+    role: Option<BrokerRole>,
     /// The node's name in its banner, stats and trace [default: the end of its peer id]
     #[arg(long, env = "SIFT_NAME")]
     name: Option<String>,
@@ -96,6 +102,12 @@ impl NodeArgs {
                         .map_err(|e| anyhow::anyhow!("{}: api: {e}", path.display()))?,
                 );
             }
+            if let Some(role) = file.role {
+                config.protocol.brokers.role = Some(
+                    role.parse()
+                        .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?,
+                );
+            }
             config.data_dir = file.data_dir.or(config.data_dir);
             config.name = file.name.or(config.name);
             if let Some(limits) = file.limits {
@@ -118,6 +130,19 @@ impl NodeArgs {
         config.api = self.api.or(config.api);
         config.data_dir = self.data_dir.or(config.data_dir);
         config.strategy = self.strategy.unwrap_or(config.strategy);
+        config.protocol.brokers.role = self.role.or(config.protocol.brokers.role);
+        if let Some(role) = config.protocol.brokers.role
+            && !config
+                .strategy
+                .architecture()
+                .is_some_and(|architecture| architecture.has_role(role))
+        {
+            anyhow::bail!(
+                "the {} strategy has no {role} role: brokers belong to centralized, \
+                 hierarchical and flat, a master to hierarchical only",
+                config.strategy
+            );
+        }
         gossip
             .overridden_by(&self.gossip)
             .apply(&mut config.protocol.gossip)?;
@@ -152,9 +177,15 @@ impl NodeArgs {
             .context("starting the async runtime")?;
         runtime.block_on(async move {
             let strategy = config.strategy;
+            let role = config
+                .protocol
+                .brokers
+                .role
+                .map(|role| format!(", {role}"))
+                .unwrap_or_default();
             let node = Node::start(config).await?;
             println!(
-                "sift node {} ({strategy}), peer id {}",
+                "sift node {} ({strategy}{role}), peer id {}",
                 node.name(),
                 node.peer_id()
             );

@@ -3,10 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of the harness.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -54,33 +52,12 @@ impl NodeProcess {
         command.args(extra);
         let mut child = command.spawn().expect("the sift binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
-        // Read the startup lines on a thread, so a node that never prints fails the test
-        // after a deadline instead of hanging it.
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (mut api, mut address) = (None, None);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while api.is_none() || address.is_none() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = received
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("node {name} did not print its addresses"));
-            if let Some(rest) = line.trim().strip_prefix("API:") {
-                api = Some(rest.trim().to_owned());
-            } else if let Some(rest) = line.trim().strip_prefix("peers:") {
-                address = Some(rest.trim().to_owned());
-            }
-        }
+        let banner = sift_node::read_banner(stdout, Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("node {name}: {e}"));
         NodeProcess {
             child,
-            api: api.unwrap(),
-            address: address.unwrap(),
+            api: banner.api,
+            address: banner.address,
             data_dir,
         }
     }

@@ -1,4 +1,4 @@
-//! The experiments' SVG charts: lines over points, and histograms.
+//! SVG charts for `sift experiments` and `sift compare`: lines over points, and histograms.
 
 use std::path::Path;
 
@@ -27,13 +27,17 @@ pub(super) struct Axes<'a> {
 }
 
 const SIZE: (u32, u32) = (760, 460);
-const PALETTE: [RGBColor; 6] = [
+const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(255, 127, 14),
     RGBColor(148, 103, 189),
     RGBColor(90, 90, 90),
+    RGBColor(23, 190, 207),
+    RGBColor(227, 119, 194),
+    RGBColor(140, 86, 75),
+    RGBColor(188, 189, 34),
 ];
 
 fn failed(error: impl std::fmt::Display) -> anyhow::Error {
