@@ -44,11 +44,12 @@ pub(super) fn write(comparison: &Comparison, dir: &Path) -> Result<()> {
          seed in the simulator; [docs/simulator.md](../simulator.md) defines every figure.\n",
         command.join(" ")
     )?;
+    let workload = serde_json::to_value(base.workload)?;
     writeln!(
         md,
-        "Workload `{:?}`, {} nodes, {} subscriptions, {} events (one every {} ms), seed {}, \
-         degree {}, latency {}–{} ms, loss {}.{}\n",
-        base.workload,
+        "The {} workload: {} nodes, {} subscriptions, {} events (one every {} ms), seed {}, \
+         degree {}, latency {}–{} ms, loss {}{}.\n",
+        workload.as_str().unwrap_or("?"),
         base.nodes,
         base.subs,
         base.events,
@@ -61,7 +62,7 @@ pub(super) fn write(comparison: &Comparison, dir: &Path) -> Result<()> {
         comparison
             .sweep
             .as_ref()
-            .map(|s| format!(" Swept: `{s}`."))
+            .map(|s| format!(", except where the sweep `{s}` sets {}", s.key.name()))
             .unwrap_or_default()
     )?;
     md.push_str(
