@@ -77,6 +77,7 @@ impl Net {
         self.nodes[node].handle(self.now, input, &mut out);
         let from = self.ids[node];
         for send in out.sends {
+            assert_ne!(send.to, from, "a node sent itself {:?}", send.msg);
             let to = self.ids.iter().position(|id| *id == send.to).unwrap();
             self.queue.push_back((to, from, send.msg));
         }
@@ -88,6 +89,7 @@ impl Net {
             let mut out = Outputs::default();
             self.nodes[to].handle(self.now, Input::Message { from, msg }, &mut out);
             for send in out.sends {
+                assert_ne!(send.to, self.ids[to], "a node sent itself {:?}", send.msg);
                 let next = self.ids.iter().position(|id| *id == send.to).unwrap();
                 self.queue.push_back((next, self.ids[to], send.msg));
             }
@@ -208,4 +210,39 @@ fn a_node_cannot_store_or_drop_another_nodes_subscriptions() {
     assert_eq!(net.nodes[0].routed_subscriptions(), vec![victim]);
     let event = net.publish(2, 1, r#"{"x": 1}"#);
     assert_eq!(net.delivered, vec![(5, victim, event)]);
+}
+
+#[test]
+fn a_broker_drops_its_own_cancelled_subscription_without_a_message() {
+    for kind in [StrategyKind::Centralized, StrategyKind::Flat] {
+        let mut net = Net::new(kind);
+        // Node 0 is a broker in both; under centralized it holds everything.
+        let own = net.subscribe(0, 1, "x > 0");
+        let held = |net: &Net| {
+            (0..4)
+                .flat_map(|n| net.nodes[n].routed_subscriptions())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(held(&net), vec![own], "{kind}");
+        net.input(0, Input::Unsubscribe(own));
+        assert!(held(&net).is_empty(), "{kind}");
+    }
+}
+
+#[test]
+fn a_lease_or_expiry_beyond_the_clock_is_held_without_overflow() {
+    let mut net = Net::new(StrategyKind::Centralized);
+    let far = sift_core::selective::Announcement {
+        id: SubId {
+            origin: net.ids[6],
+            seq: 3,
+        },
+        filter: "x > 0".into(),
+        expires_in: Some(u64::MAX),
+    };
+    let from = net.ids[6];
+    net.queue
+        .push_back((0, from, Message::Store { subs: vec![far] }));
+    net.input(0, Input::Timer(Timer::Expiry));
+    assert_eq!(net.nodes[0].routed_subscriptions().len(), 1);
 }

@@ -158,6 +158,7 @@ fn bad_arguments_are_refused_with_the_reason() {
             "brokers and masters must be at least 1",
         ),
         (vec!["--real", "1"], "--real"),
+        (vec!["--real", "4", "--ttl-s", "5"], "leave out ttl_s"),
     ] {
         let out = sift_compare(&args);
         assert!(!out.status.success(), "{args:?} was accepted");

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sift_core::brokers::{Architecture, BrokerRole};
+use sift_core::brokers::{Architecture, BrokerRole, MAX_BROKERS};
 use sift_core::gossip::{Exchange, LossOfInterest};
 use sift_core::{Micros, StrategyConfig, StrategyKind};
 
@@ -311,6 +311,12 @@ impl Scenario {
             if brokers == 0 || (architecture == Architecture::Hierarchical && masters == 0) {
                 return invalid("brokers and masters must be at least 1".into());
             }
+            if brokers + masters > MAX_BROKERS {
+                return invalid(format!(
+                    "{brokers} brokers and {masters} masters are more than the {MAX_BROKERS} a \
+                     node's roster holds"
+                ));
+            }
             if brokers + masters > self.nodes {
                 return invalid(format!(
                     "{brokers} brokers and {masters} masters do not fit in {} nodes",
@@ -341,6 +347,25 @@ impl Scenario {
                     "the {} strategy has no brokers to crash",
                     self.strategy
                 ));
+            }
+            if let (Some(architecture), Some(fraction)) =
+                (self.strategy.architecture(), fault.fraction)
+                && !all
+            {
+                let pool = match fault.among {
+                    Among::Master => self.master_count(architecture),
+                    _ => self.broker_count(architecture),
+                };
+                if (pool as f64 * fraction).round() < 1.0 {
+                    return invalid(format!(
+                        "a crash of {fraction} of the {pool} {} takes none of them",
+                        if fault.among == Among::Master {
+                            "masters"
+                        } else {
+                            "brokers"
+                        }
+                    ));
+                }
             }
             match fault.fraction {
                 Some(f) if needs_fraction && all && !(f > 0.0 && f < 1.0) => {
@@ -450,5 +475,30 @@ mod tests {
         };
         assert!(bad.validate().unwrap_err().to_string().contains("latency"));
         assert!(Scenario::default().validate().is_ok());
+        let too_many = Scenario {
+            strategy: StrategyKind::Flat,
+            nodes: 100,
+            brokers: Some(70),
+            ..Scenario::default()
+        };
+        assert!(
+            too_many
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("roster")
+        );
+        let crashes_none = Scenario {
+            strategy: StrategyKind::Hierarchical,
+            faults: vec![Fault {
+                after_ms: 0.0,
+                kind: FaultKind::Crash,
+                fraction: Some(0.4),
+                among: Among::Master,
+            }],
+            ..Scenario::default()
+        };
+        let error = crashes_none.validate().unwrap_err().to_string();
+        assert!(error.contains("takes none"), "{error}");
     }
 }

@@ -18,31 +18,28 @@ struct Held {
     lease: Micros,
 }
 
-/// Bounded by `max_entries`: a store past the bound is refused, so no peer can make a broker
-/// grow without end. A subscription's subscriber is the node named in its id, the only node
-/// allowed to store, refresh or drop it (see [`super::Brokered`]).
+/// Bounded by `max_entries` in all and `max_per_node` for one subscriber's node: a store past
+/// either bound is refused, so no peer can make a broker grow without end or crowd the other
+/// nodes out. A subscription's subscriber is the node named in its id, the only node allowed
+/// to store, refresh or drop it (see [`super::Brokered`]).
 #[derive(Debug)]
 pub(super) struct HeldSubscriptions {
     held: HashMap<SubId, Held>,
     index: SubscriptionIndex<SubId>,
+    /// Subscriptions held per subscriber's node; no entry holds zero.
+    per_node: HashMap<NodeId, usize>,
     max_entries: usize,
-}
-
-/// What [`HeldSubscriptions::store`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Stored {
-    /// Held now, new or renewed.
-    Held,
-    /// Refused: the table is full.
-    Refused,
+    max_per_node: usize,
 }
 
 impl HeldSubscriptions {
-    pub(super) fn new(max_entries: usize) -> Self {
+    pub(super) fn new(max_entries: usize, max_per_node: usize) -> Self {
         HeldSubscriptions {
             held: HashMap::new(),
             index: SubscriptionIndex::new(),
+            per_node: HashMap::new(),
             max_entries,
+            max_per_node,
         }
     }
 
@@ -58,7 +55,8 @@ impl HeldSubscriptions {
     }
 
     /// Holds `sub` with the parsed `filter` of `text` until `lease`; a subscription held
-    /// with another filter takes the new one.
+    /// with another filter takes the new one. Returns false if refused: a table full, in all
+    /// or for the subscriber's node.
     pub(super) fn store(
         &mut self,
         sub: SubId,
@@ -66,32 +64,31 @@ impl HeldSubscriptions {
         filter: &Filter,
         expires: Option<Micros>,
         lease: Micros,
-    ) -> Stored {
-        let full = self.held.len() >= self.max_entries;
-        match self.held.get_mut(&sub) {
-            Some(held) => {
-                if held.text != text {
-                    self.index.insert(sub, filter);
-                    held.text = text;
-                }
-                held.expires = expires;
-                held.lease = held.lease.max(lease);
-                Stored::Held
-            }
-            None if full => Stored::Refused,
-            None => {
+    ) -> bool {
+        if let Some(held) = self.held.get_mut(&sub) {
+            if held.text != text {
                 self.index.insert(sub, filter);
-                self.held.insert(
-                    sub,
-                    Held {
-                        text,
-                        expires,
-                        lease,
-                    },
-                );
-                Stored::Held
+                held.text = text;
             }
+            held.expires = expires;
+            held.lease = held.lease.max(lease);
+            return true;
         }
+        let of_node = self.per_node.get(&sub.origin).copied().unwrap_or(0);
+        if self.held.len() >= self.max_entries || of_node >= self.max_per_node {
+            return false;
+        }
+        self.index.insert(sub, filter);
+        self.held.insert(
+            sub,
+            Held {
+                text,
+                expires,
+                lease,
+            },
+        );
+        self.per_node.insert(sub.origin, of_node + 1);
+        true
     }
 
     /// Extends the lease of `sub`; false if it is not held.
@@ -106,8 +103,15 @@ impl HeldSubscriptions {
     }
 
     pub(super) fn drop_sub(&mut self, sub: &SubId) {
-        if self.held.remove(sub).is_some() {
-            self.index.remove(sub);
+        if self.held.remove(sub).is_none() {
+            return;
+        }
+        self.index.remove(sub);
+        if let Some(count) = self.per_node.get_mut(&sub.origin) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_node.remove(&sub.origin);
+            }
         }
     }
 
@@ -146,22 +150,28 @@ mod tests {
         }
     }
 
-    fn store(held: &mut HeldSubscriptions, sub: SubId, text: &str, lease: Micros) -> Stored {
+    fn store(held: &mut HeldSubscriptions, sub: SubId, text: &str, lease: Micros) -> bool {
         let filter = Filter::parse(text).unwrap();
         held.store(sub, text.into(), &filter, None, lease)
     }
 
     #[test]
     fn leases_bound_and_replacement() {
-        let mut held = HeldSubscriptions::new(2);
-        assert_eq!(store(&mut held, sub(1, 1), "x > 1", 100), Stored::Held);
-        assert_eq!(store(&mut held, sub(2, 1), "x > 5", 100), Stored::Held);
-        assert_eq!(store(&mut held, sub(3, 1), "x > 0", 100), Stored::Refused);
+        let mut held = HeldSubscriptions::new(3, 2);
+        assert!(store(&mut held, sub(1, 1), "x > 1", 100));
+        assert!(store(&mut held, sub(2, 1), "x > 5", 100));
+        assert!(store(&mut held, sub(2, 2), "x > 6", 50));
+        // Node 2 has its two; the table has room for one more, but not for node 2.
+        assert!(!store(&mut held, sub(2, 3), "x > 7", 100));
+        assert!(!store(&mut held, sub(3, 1), "x > 0", 100));
+        held.drop_sub(&sub(2, 2));
+        assert!(store(&mut held, sub(2, 3), "x > 7", 10));
+        held.drop_sub(&sub(2, 3));
         let event = Event::from_json(r#"{"x": 3}"#, &EventLimits::default()).unwrap();
         let nodes: Vec<NodeId> = held.subscribers(&event).into_iter().collect();
         assert_eq!(nodes, vec![NodeId::from_bytes([1; 32])]);
 
-        assert_eq!(store(&mut held, sub(1, 1), "x > 9", 100), Stored::Held);
+        assert!(store(&mut held, sub(1, 1), "x > 9", 100));
         assert!(held.subscribers(&event).is_empty());
 
         assert!(held.refresh(&sub(2, 1), 300));

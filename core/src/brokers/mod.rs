@@ -54,7 +54,7 @@ use crate::strategy::{
     Timer,
 };
 use crate::wire::Message;
-use held::{HeldSubscriptions, Stored};
+use held::HeldSubscriptions;
 use roster::Heard;
 pub use roster::{Beacon, BrokerRole, MAX_BROKERS, Roster};
 
@@ -87,6 +87,9 @@ pub struct BrokerConfig {
     pub lease: Micros,
     /// Most subscriptions one broker holds.
     pub max_entries: usize,
+    /// Most subscriptions one broker holds for one node, so that no node takes the whole
+    /// table: a node's API holds at most 100,000 by default.
+    pub max_entries_per_node: usize,
 }
 
 impl Default for BrokerConfig {
@@ -98,6 +101,7 @@ impl Default for BrokerConfig {
             roster_ttl: 17_500_000,
             lease: 30_000_000,
             max_entries: 1_000_000,
+            max_entries_per_node: 100_000,
         }
     }
 }
@@ -149,7 +153,10 @@ impl Brokered {
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
             local: LocalDelivery::new(&config.local),
             placed: BTreeMap::new(),
-            held: HeldSubscriptions::new(config.brokers.max_entries),
+            held: HeldSubscriptions::new(
+                config.brokers.max_entries,
+                config.brokers.max_entries_per_node,
+            ),
             roster: Roster::default(),
             started: 0,
             last_beacon: None,
@@ -202,9 +209,9 @@ impl Brokered {
         for &holder in &holders {
             self.to_store.entry(holder).or_default().insert(id);
         }
-        if let Some(before) = self.placed.get(&id) {
-            self.retract_from(id, before.holders.clone(), &holders, now);
-        }
+        // A renewal placed elsewhere (its filter changed) leaves the old copy to lapse, as a
+        // move does (see `replace_all`): the subscriber's node matches every notification
+        // against the current filter.
         self.placed.insert(
             id,
             Placed {
@@ -217,10 +224,10 @@ impl Brokered {
         self.local.subscribe(now, sub, out);
     }
 
-    /// Retracts `sub` from those of `old` holders not among `new` that are still alive.
-    fn retract_from(&mut self, sub: SubId, old: Vec<NodeId>, new: &[NodeId], now: Micros) {
-        for holder in old {
-            if !new.contains(&holder) && self.roster.is_live(&holder, now) {
+    /// Retracts a cancelled `sub` from those of its `holders` still alive.
+    fn retract_from(&mut self, sub: SubId, holders: Vec<NodeId>, now: Micros) {
+        for holder in holders {
+            if self.roster.is_live(&holder, now) {
                 self.to_retract.entry(holder).or_default().insert(sub);
             }
         }
@@ -238,11 +245,10 @@ impl Brokered {
             for holder in holders.iter().filter(|h| !placed.holders.contains(h)) {
                 self.to_store.entry(*holder).or_default().insert(sub);
             }
-            let old = std::mem::replace(
-                &mut self.placed.get_mut(&sub).expect("listed").holders,
-                holders.clone(),
-            );
-            self.retract_from(sub, old, &holders, now);
+            // The old holders are not told: publishers that have not yet heard of the change
+            // still send to them, and the copies they notify are dropped by event id.
+            // Unrefreshed, the subscription lapses there a lease later.
+            self.placed.get_mut(&sub).expect("listed").holders = holders;
         }
     }
 
@@ -258,6 +264,12 @@ impl Brokered {
     /// Sends what the input decided, in batches.
     fn flush(&mut self, now: Micros, out: &mut Outputs) {
         for (holder, subs) in std::mem::take(&mut self.to_retract) {
+            if holder == self.me() {
+                for sub in &subs {
+                    self.held.drop_sub(sub);
+                }
+                continue;
+            }
             let subs: Vec<SubId> = subs.into_iter().collect();
             for batch in subs.chunks(MAX_BATCH) {
                 out.send(
@@ -475,17 +487,16 @@ impl Brokered {
             let Ok(filter) = sift_matcher::Filter::parse_with(&announcement.filter, &limits) else {
                 continue;
             };
-            let expires = announcement.expires_in.map(|left| now + left);
-            if self.held.store(
+            let expires = announcement.expires_in.map(|left| now.saturating_add(left));
+            // A store the table refuses (full) is retried by the subscriber's next refresh,
+            // which finds it unknown.
+            self.held.store(
                 announcement.id,
                 announcement.filter,
                 &filter,
                 expires,
                 lease,
-            ) == Stored::Refused
-            {
-                break;
-            }
+            );
         }
     }
 
@@ -583,7 +594,9 @@ impl Strategy for Brokered {
     fn handle(&mut self, now: Micros, input: Input, out: &mut Outputs) {
         let expired_before = out.expired.len();
         let mut roster_changed = false;
+        // A node never suspects itself (a driver may report its own id unreachable).
         if let Input::PeerDown(peer) = &input
+            && *peer != self.me()
             && let Some(seq) = self.roster.suspect(peer, None, now)
         {
             roster_changed = true;
@@ -611,7 +624,7 @@ impl Strategy for Brokered {
             Some(Input::Unsubscribe(id)) => {
                 self.local.unsubscribe(&id);
                 if let Some(placed) = self.placed.remove(&id) {
-                    self.retract_from(id, placed.holders, &[], now);
+                    self.retract_from(id, placed.holders, now);
                 }
             }
             Some(Input::Publish(publication)) => self.publish(now, publication, out),

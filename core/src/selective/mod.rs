@@ -313,7 +313,7 @@ impl Selective {
             if self.local.get(&sub).is_some() {
                 continue;
             }
-            let expires = announcement.expires_in.map(|left| now + left);
+            let expires = announcement.expires_in.map(|left| now.saturating_add(left));
             match self
                 .children
                 .learn(from, sub, announcement.filter, &filter, expires, lease)

@@ -148,6 +148,11 @@ impl CompareArgs {
                 scenarios.push((point, scenario));
             }
         }
+        if let Some(nodes) = self.real {
+            for &strategy in &strategies {
+                real::check(&real::real_scenario(&base, strategy, usize::from(nodes)))?;
+            }
+        }
         let plain: Vec<Scenario> = scenarios.iter().map(|(_, s)| s.clone()).collect();
         let results = run_all("comparing", &plain)?;
         let runs = scenarios

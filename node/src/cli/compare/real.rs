@@ -25,6 +25,8 @@ use crate::cli::progress_bar;
 
 /// How long a node may take to print its addresses, and the overlay to form.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a node may take to shut down before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Nodes a real comparison runs at most: each is a process with its sockets.
 pub(super) const MAX_REAL_NODES: usize = 64;
 
@@ -44,6 +46,9 @@ impl RealNode {
         trace_start: u64,
     ) -> Result<RealNode> {
         let trace = dir.join(format!("{name}.jsonl"));
+        let log_path = dir.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
         let exe = std::env::current_exe().context("finding the sift binary")?;
         let mut command = Command::new(exe);
         command
@@ -64,7 +69,7 @@ impl RealNode {
             .env_remove("SIFT_API")
             .env("SIFT_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(log);
         if let Some(bootstrap) = bootstrap {
             command.args(["--bootstrap", bootstrap]);
         }
@@ -79,18 +84,30 @@ impl RealNode {
             Err(error) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err(error).with_context(|| format!("starting node {name}"))
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let last: Vec<&str> = log.lines().rev().take(5).collect();
+                let said: Vec<&str> = last.into_iter().rev().collect();
+                Err(error)
+                    .with_context(|| format!("starting node {name}; it said:\n{}", said.join("\n")))
             }
         }
     }
 
-    /// Stops the process as an operator would, so that it writes out its trace.
+    /// Stops the process as an operator would (SIGTERM, by its pid), so that it writes out
+    /// its trace; one still running after [`STOP_TIMEOUT`] is killed.
     fn stop(&mut self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        if !sent.is_ok_and(|s| s.success()) {
-            let _ = self.child.kill();
+        if sent.is_ok_and(|s| s.success()) {
+            let deadline = Instant::now() + STOP_TIMEOUT;
+            while Instant::now() < deadline {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -120,31 +137,71 @@ pub(super) fn real_scenario(base: &Scenario, strategy: StrategyKind, nodes: usiz
     scenario
 }
 
-/// Runs `scenario` on real nodes and measures it.
-pub(super) fn run(scenario: &Scenario) -> Result<Figures> {
-    if !scenario.faults.is_empty() || scenario.loss > 0.0 || scenario.duplicate > 0.0 {
+/// Refuses what a real run cannot play as the simulator does: faults, loss and duplication
+/// (loopback is what it is), and the keys the daemon is not driven with (subscription expiry
+/// and cancellation, the overlay's degree, the lease).
+pub(super) fn check(scenario: &Scenario) -> Result<()> {
+    let defaults = Scenario::default();
+    let unsupported = [
+        ("faults", !scenario.faults.is_empty()),
+        ("loss", scenario.loss > 0.0),
+        ("duplicate", scenario.duplicate > 0.0),
+        ("ttl_s", scenario.ttl_s.is_some()),
+        ("unsubscribe", scenario.unsubscribe > 0.0),
+        ("degree", scenario.degree != defaults.degree),
+        ("lease_s", scenario.lease_s != defaults.lease_s),
+    ];
+    let given: Vec<&str> = unsupported
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect();
+    if !given.is_empty() {
         bail!(
-            "--real runs on loopback as it is: give a scenario without faults, loss or \
-             duplication"
+            "--real plays subscriptions and events on loopback as they are; leave out {}",
+            given.join(", ")
         );
     }
     if scenario.nodes > MAX_REAL_NODES {
         bail!("--real takes at most {MAX_REAL_NODES} nodes");
     }
+    Ok(())
+}
+
+/// Runs `scenario` on real nodes and measures it.
+pub(super) fn run(scenario: &Scenario) -> Result<Figures> {
+    check(scenario)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(play(scenario))
+    let dir = RunDir::create(scenario)?;
+    runtime.block_on(play(scenario, &dir.0))
 }
 
-async fn play(scenario: &Scenario) -> Result<Figures> {
-    let dir = std::env::temp_dir().join(format!(
-        "sift-compare-{}-{}",
-        std::process::id(),
-        scenario.strategy
-    ));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The run's files (configurations, identities, traces, logs), removed when the run ends,
+/// whichever way.
+struct RunDir(PathBuf);
+
+impl RunDir {
+    fn create(scenario: &Scenario) -> Result<RunDir> {
+        let dir = std::env::temp_dir().join(format!(
+            "sift-compare-{}-{}",
+            std::process::id(),
+            scenario.strategy
+        ));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(RunDir(dir))
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn play(scenario: &Scenario, dir: &Path) -> Result<Figures> {
     let trace_start = sift_node_clock_now();
     let mut nodes: Vec<RealNode> = Vec::with_capacity(scenario.nodes);
     for i in 0..scenario.nodes {
@@ -153,7 +210,7 @@ async fn play(scenario: &Scenario) -> Result<Figures> {
         let bootstrap = nodes.first().map(|n| n.banner.address.clone());
         nodes.push(RealNode::start(
             &name,
-            &dir,
+            dir,
             bootstrap.as_deref(),
             trace_start,
         )?);
@@ -205,7 +262,6 @@ async fn play(scenario: &Scenario) -> Result<Figures> {
         .collect::<Result<Vec<_>>>()?;
     let report = check_traces(traces, scenario.settle_ms * 1_000)
         .map_err(|e| anyhow!("checking the merged traces: {e}"))?;
-    let _ = std::fs::remove_dir_all(&dir);
     figures(scenario, &stats, report)
 }
 
