@@ -58,4 +58,16 @@ mod tests {
         assert_eq!(peer_id(&node), Some(peer));
         assert_eq!(node_id(&PeerId::random()), None, "not an ed25519 key");
     }
+
+    /// The dht core orders peers by the keys Kademlia computes from their peer ids, so the
+    /// daemon's buckets and the core's next hops agree on who is closest.
+    #[test]
+    fn the_dht_key_of_a_node_is_kademlias_key_of_its_peer_id() {
+        for _ in 0..20 {
+            let peer = Keypair::generate_ed25519().public().to_peer_id();
+            let node = node_id(&peer).expect("an ed25519 peer");
+            let kad = libp2p::kad::KBucketKey::from(peer);
+            assert_eq!(&sift_dht::Key::of_node(&node).0[..], kad.hashed_bytes());
+        }
+    }
 }
