@@ -56,7 +56,8 @@ use crate::strategy::{
 use crate::wire::Message;
 use held::HeldSubscriptions;
 use roster::Heard;
-pub use roster::{Beacon, BrokerRole, MAX_BROKERS, Roster};
+use roster::Roster;
+pub use roster::{Beacon, BrokerRole, MAX_BROKERS};
 
 /// Which of the three architectures a [`Brokered`] node runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -183,14 +183,6 @@ impl Roster {
         lost_live
     }
 
-    /// The live brokers of `role`, in id order.
-    pub fn live(&self, role: BrokerRole, now: Micros) -> impl Iterator<Item = NodeId> + '_ {
-        self.entries
-            .iter()
-            .filter(move |e| e.beacon.role == role && e.is_live(now))
-            .map(|e| e.beacon.broker)
-    }
-
     /// Whether `node` is a live broker of any role.
     pub fn is_live(&self, node: &NodeId, now: Micros) -> bool {
         self.entries
@@ -201,7 +193,10 @@ impl Roster {
     /// The first live broker of `role` in id order: the one every node agrees on when their
     /// rosters agree.
     pub fn first(&self, role: BrokerRole, now: Micros) -> Option<NodeId> {
-        self.live(role, now).next()
+        self.entries
+            .iter()
+            .find(|e| e.beacon.role == role && e.is_live(now))
+            .map(|e| e.beacon.broker)
     }
 
     /// The live broker of `role` that owns `key`: the one of highest weight.
@@ -219,14 +214,6 @@ impl Roster {
             .iter()
             .filter(move |e| e.is_live(now))
             .map(|e| e.beacon)
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -291,7 +278,7 @@ mod tests {
 
         assert!(roster.expire(120));
         assert_eq!(roster.first(BrokerRole::Master, 120), None);
-        assert_eq!(roster.len(), 1);
+        assert_eq!(roster.entries.len(), 1);
     }
 
     #[test]
@@ -327,6 +314,6 @@ mod tests {
         for n in 0..=MAX_BROKERS as u8 {
             roster.hear(beacon(n, BrokerRole::Broker, 1), 0, 100);
         }
-        assert_eq!(roster.len(), MAX_BROKERS);
+        assert_eq!(roster.entries.len(), MAX_BROKERS);
     }
 }
