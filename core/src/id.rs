@@ -50,24 +50,26 @@ impl Serialize for NodeId {
 
 impl<'de> Deserialize<'de> for NodeId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
+        deserializer
+            .deserialize_bytes(Bytes32("a 32-byte node key"))
+            .map(NodeId)
+    }
+}
 
-        impl Visitor<'_> for KeyVisitor {
-            type Value = NodeId;
+/// Reads the 32-byte string a 256-bit key is encoded as; `.0` names what is expected.
+pub(crate) struct Bytes32(pub(crate) &'static str);
 
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a 32-byte node key")
-            }
+impl Visitor<'_> for Bytes32 {
+    type Value = [u8; 32];
 
-            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<NodeId, E> {
-                let key: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| E::invalid_length(bytes.len(), &self))?;
-                Ok(NodeId(key))
-            }
-        }
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
 
-        deserializer.deserialize_bytes(KeyVisitor)
+    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<[u8; 32], E> {
+        bytes
+            .try_into()
+            .map_err(|_| E::invalid_length(bytes.len(), &self))
     }
 }
 

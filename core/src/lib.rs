@@ -7,12 +7,15 @@
 
 pub mod anchor;
 pub mod brokers;
+pub mod dht;
 pub mod flood;
 pub mod fuzzing;
 pub mod gossip;
 pub mod id;
+pub mod keyspace;
 pub mod local;
 pub mod membership;
+pub mod routes;
 pub mod sample;
 pub mod seen;
 pub mod selective;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sift_matcher::{Event, Filter};
 
 use crate::brokers::{Architecture, BrokerConfig, Brokered};
+use crate::dht::DhtConfig;
 use crate::flood::Flood;
 use crate::gossip::{
     AntiEntropyOnly, BlindCounter, Disseminating, Dissemination, GossipConfig, Pbcast, Plumtree,
@@ -60,7 +61,9 @@ pub enum Input {
     /// The connection to a peer failed or a message to it could not be delivered.
     PeerDown(NodeId),
     /// The driver reached a bootstrap peer it knew only by address (the daemon's
-    /// `--bootstrap`): join through it if the node has no neighbour yet.
+    /// `--bootstrap`): join through it if the node has no neighbour yet. For the `dht` in the
+    /// daemon, also every peer the driver's Kademlia holds in its buckets
+    /// ([`crate::dht::Discovery::Driver`]).
     Contact(NodeId),
 }
 
@@ -107,6 +110,9 @@ pub struct Outputs {
     pub expired: Vec<SubId>,
     /// Events the node took in for the first time.
     pub reached: Vec<Reach>,
+    /// Events that reached the rendezvous of one of their keys at this node, with the hops
+    /// each travelled from its publisher (`dht`).
+    pub arrivals: Vec<u16>,
     /// Wake the strategy with the timer at (not before) the given time.
     pub timers: Vec<(Micros, Timer)>,
     /// Filter evaluations: for each table of filters an event was matched against (a node's
@@ -126,6 +132,7 @@ impl Outputs {
         self.deliveries.clear();
         self.expired.clear();
         self.reached.clear();
+        self.arrivals.clear();
         self.timers.clear();
         self.matching_ops = 0;
     }
@@ -175,10 +182,13 @@ pub enum StrategyKind {
     Hierarchical,
     /// Brokers own parts of the key space; publishers send to the owners of their keys.
     Flat,
+    /// Rendezvous trees over a Kademlia keyspace (Scribe, Hermes): subscriptions and events
+    /// meet at the nodes closest to their keys.
+    Dht,
 }
 
 impl StrategyKind {
-    pub const ALL: [StrategyKind; 10] = [
+    pub const ALL: [StrategyKind; 11] = [
         StrategyKind::Flood,
         StrategyKind::Selective,
         StrategyKind::Rumor,
@@ -189,6 +199,7 @@ impl StrategyKind {
         StrategyKind::Centralized,
         StrategyKind::Hierarchical,
         StrategyKind::Flat,
+        StrategyKind::Dht,
     ];
 
     pub fn name(self) -> &'static str {
@@ -203,6 +214,7 @@ impl StrategyKind {
             StrategyKind::Centralized => "centralized",
             StrategyKind::Hierarchical => "hierarchical",
             StrategyKind::Flat => "flat",
+            StrategyKind::Dht => "dht",
         }
     }
 
@@ -262,6 +274,7 @@ pub struct StrategyConfig {
     pub selective: SelectiveConfig,
     pub gossip: GossipConfig,
     pub brokers: BrokerConfig,
+    pub dht: DhtConfig,
 }
 
 impl Default for StrategyConfig {
@@ -273,22 +286,26 @@ impl Default for StrategyConfig {
             selective: SelectiveConfig::default(),
             gossip: GossipConfig::default(),
             brokers: BrokerConfig::default(),
+            dht: DhtConfig::default(),
         }
     }
 }
 
-/// Builds the strategy `kind` for node `me`, joining through `bootstrap` when started.
+/// Builds the strategy `kind` for node `me`, joining through `bootstrap` when started; `None`
+/// for the strategies of the crates above the core (`dht`, built by `sift_dht::build`, which
+/// builds every strategy).
 pub fn build(
     kind: StrategyKind,
     me: NodeId,
     bootstrap: Vec<NodeId>,
     rng: ChaCha8Rng,
     config: &StrategyConfig,
-) -> Box<dyn Strategy> {
+) -> Option<Box<dyn Strategy>> {
     let gossip = &config.gossip;
     let protocol: Box<dyn Dissemination> = match kind {
+        StrategyKind::Dht => return None,
         StrategyKind::Selective => {
-            return Box::new(Selective::new(me, bootstrap, rng, config));
+            return Some(Box::new(Selective::new(me, bootstrap, rng, config)));
         }
         StrategyKind::Flood => Box::new(Flood::new(config.flood_ttl)),
         StrategyKind::Rumor => Box::new(Rumor::new(gossip)),
@@ -298,8 +315,16 @@ pub fn build(
         StrategyKind::Plumtree => Box::new(Plumtree::new(gossip)),
         StrategyKind::Centralized | StrategyKind::Hierarchical | StrategyKind::Flat => {
             let architecture = kind.architecture().expect("a broker architecture");
-            return Box::new(Brokered::new(architecture, me, bootstrap, rng, config));
+            return Some(Box::new(Brokered::new(
+                architecture,
+                me,
+                bootstrap,
+                rng,
+                config,
+            )));
         }
     };
-    Box::new(Disseminating::new(protocol, me, bootstrap, rng, config))
+    Some(Box::new(Disseminating::new(
+        protocol, me, bootstrap, rng, config,
+    )))
 }

@@ -15,14 +15,16 @@ use sift_matcher::{EventError, EventLimits, event::take_scoped_error};
 use crate::brokers::Beacon;
 use crate::gossip::Exchange;
 use crate::id::{EventId, NodeId, SubId};
+use crate::keyspace::Key;
 use crate::membership::MembershipMessage;
+use crate::routes::{RouteAnnouncement, RouteId};
 use crate::selective::Announcement;
 use crate::strategy::Publication;
 use crate::tree::TreeOffer;
 
 /// The version this build speaks. Version 2 counts hops on every event and adds the gossip
-/// protocols' messages; version 3 adds the broker architectures'.
-pub const VERSION: u16 = 3;
+/// protocols' messages; version 3 adds the broker architectures'; version 4 the `dht`'s.
+pub const VERSION: u16 = 4;
 
 /// Longest frame accepted by default: an event at the default event limit plus headers.
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
@@ -123,6 +125,39 @@ pub enum Message {
         publication: Arc<Publication>,
         hops: u16,
     },
+    /// A Kademlia lookup's question: which peers the receiver holds closest to `target`. The
+    /// answer names the same `query`.
+    FindNode {
+        query: u64,
+        target: Key,
+    },
+    /// The answer to [`Message::FindNode`]: peers closest to its target, closest first.
+    Nodes {
+        query: u64,
+        closest: Vec<NodeId>,
+    },
+    /// Subscriptions routed toward their rendezvous keys, for the next hop to hold.
+    Join {
+        routes: Vec<RouteAnnouncement>,
+    },
+    /// Routes the sender no longer has.
+    Leave {
+        routes: Vec<RouteId>,
+    },
+    /// Routes whose leases the sender renews.
+    Renew {
+        routes: Vec<RouteId>,
+    },
+    /// Renewed routes the receiver did not hold: join them again.
+    Unrenewed {
+        routes: Vec<RouteId>,
+    },
+    /// An event on its way to the rendezvous of `key`, and the hops it has travelled.
+    Toward {
+        key: Key,
+        publication: Arc<Publication>,
+        hops: u16,
+    },
 }
 
 impl Message {
@@ -136,7 +171,8 @@ impl Message {
             | Message::Repair { publication, .. }
             | Message::Publish { publication, .. }
             | Message::Match { publication, .. }
-            | Message::Notify { publication, .. } => Some(publication),
+            | Message::Notify { publication, .. }
+            | Message::Toward { publication, .. } => Some(publication),
             _ => None,
         }
     }
@@ -350,6 +386,14 @@ mod properties {
         (node(), any::<u64>()).prop_map(|(origin, seq)| SubId { origin, seq })
     }
 
+    fn key() -> impl Strategy<Value = Key> {
+        any::<[u8; 32]>().prop_map(Key)
+    }
+
+    fn route() -> impl Strategy<Value = RouteId> {
+        (sub(), key()).prop_map(|(sub, key)| RouteId { sub, key })
+    }
+
     fn event_id() -> impl Strategy<Value = EventId> {
         (node(), any::<u64>()).prop_map(|(origin, seq)| EventId { origin, seq })
     }
@@ -419,6 +463,20 @@ mod properties {
                 })),
             (node(), any::<u64>()).prop_map(|(broker, seq)| Message::BrokerDown { broker, seq }),
             announcements().prop_map(|subs| Message::Store { subs }),
+            (any::<u64>(), key()).prop_map(|(query, target)| Message::FindNode { query, target }),
+            (any::<u64>(), prop::collection::vec(node(), 0..20))
+                .prop_map(|(query, closest)| Message::Nodes { query, closest }),
+            (announcements(), prop::collection::vec(key(), 6)).prop_map(|(subs, keys)| {
+                let routes = subs
+                    .into_iter()
+                    .zip(keys)
+                    .map(|(sub, key)| RouteAnnouncement { key, sub })
+                    .collect();
+                Message::Join { routes }
+            }),
+            prop::collection::vec(route(), 0..10).prop_map(|routes| Message::Leave { routes }),
+            prop::collection::vec(route(), 0..10).prop_map(|routes| Message::Renew { routes }),
+            prop::collection::vec(route(), 0..10).prop_map(|routes| Message::Unrenewed { routes }),
         ]
     }
 

@@ -50,6 +50,7 @@ impl Net {
                     ChaCha8Rng::seed_from_u64(n as u64),
                     &config,
                 )
+                .expect("a core strategy")
             })
             .collect();
         let mut net = Net {

@@ -47,7 +47,8 @@ fn per_event_state_stays_bounded_and_ages_out() {
             StrategyKind::Plumtree => 2 * BOUND + 2,
             _ => BOUND,
         };
-        let mut node = build(kind, me, vec![peer], ChaCha8Rng::seed_from_u64(3), &config);
+        let mut node = build(kind, me, vec![peer], ChaCha8Rng::seed_from_u64(3), &config)
+            .expect("a core strategy");
         let mut out = Outputs::default();
         node.handle(0, Input::Start, &mut out);
         let mut now = 1_000;
@@ -114,7 +115,8 @@ fn events_past_their_retention_or_dated_ahead_are_refused() {
         StrategyKind::Pbcast,
         StrategyKind::Plumtree,
     ] {
-        let mut node = build(kind, me, vec![peer], ChaCha8Rng::seed_from_u64(5), &config);
+        let mut node = build(kind, me, vec![peer], ChaCha8Rng::seed_from_u64(5), &config)
+            .expect("a core strategy");
         let mut out = Outputs::default();
         let now = 10 * retention;
         node.handle(now, Input::Start, &mut out);

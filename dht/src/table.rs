@@ -6,9 +6,9 @@
 //! answers [`Inserted::Full`] with the peer to probe, and the caller removes that peer if the
 //! probe fails, or marks it seen if it answers, and offers the new one again.
 
+use rand::{Rng, RngExt};
 use sift_core::NodeId;
-
-use crate::key::Key;
+use sift_core::keyspace::{Distance, Key};
 
 /// What [`RoutingTable::seen`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct RoutingTable {
     k: usize,
     /// By bucket index (see [`crate::Distance::bucket`]); each least recently seen first.
     buckets: Vec<Vec<(Key, NodeId)>>,
+    /// Every peer held, in no particular order.
+    peers: Vec<NodeId>,
 }
 
 impl RoutingTable {
@@ -38,6 +40,7 @@ impl RoutingTable {
             me: Key::of_node(me),
             k: k.max(1),
             buckets: vec![Vec::new(); 256],
+            peers: Vec::new(),
         }
     }
 
@@ -48,7 +51,12 @@ impl RoutingTable {
 
     /// Peers held, at most 256 · k.
     pub fn len(&self) -> usize {
-        self.buckets.iter().map(Vec::len).sum()
+        self.peers.len()
+    }
+
+    /// Every peer held.
+    pub fn peers(&self) -> &[NodeId] {
+        &self.peers
     }
 
     pub fn is_empty(&self) -> bool {
@@ -73,6 +81,7 @@ impl RoutingTable {
             };
         }
         bucket.push((key, peer));
+        self.peers.push(peer);
         Inserted::New
     }
 
@@ -85,14 +94,84 @@ impl RoutingTable {
         let bucket = &mut self.buckets[index];
         let before = bucket.len();
         bucket.retain(|(_, p)| p != peer);
-        bucket.len() < before
+        if bucket.len() == before {
+            return false;
+        }
+        self.peers.retain(|p| p != peer);
+        true
     }
 
     /// The `n` peers held closest to `target`, closest first.
     pub fn closest(&self, target: &Key, n: usize) -> Vec<NodeId> {
-        let mut all: Vec<&(Key, NodeId)> = self.buckets.iter().flatten().collect();
-        all.sort_unstable_by_key(|(key, _)| key.distance(target));
-        all.into_iter().take(n).map(|&(_, peer)| peer).collect()
+        let mut all: Vec<(Distance, NodeId)> = self
+            .buckets
+            .iter()
+            .flatten()
+            .map(|(key, peer)| (key.distance(target), *peer))
+            .collect();
+        if n < all.len() {
+            all.select_nth_unstable_by_key(n, |&(distance, _)| distance);
+            all.truncate(n);
+        }
+        all.sort_unstable_by_key(|&(distance, _)| distance);
+        all.into_iter().map(|(_, peer)| peer).collect()
+    }
+
+    /// The next hop toward `target`: the peer held closest to it, if it is closer than this
+    /// node. With every bucket holding a peer whenever some live node falls in its range,
+    /// each hop shares at least one more leading bit with the target than the last, and the
+    /// walk ends at the live node closest to it (Kademlia's greedy routing).
+    ///
+    /// The closest peer is in the bucket the target falls in, if that one holds any: their
+    /// distances to the target lack its leading bit, every other peer's has it or a higher
+    /// one. Failing that, it is in a lower bucket, whose distances share the target's leading
+    /// bit and differ below.
+    pub fn next_hop(&self, target: &Key) -> Option<NodeId> {
+        let to_me = self.me.distance(target);
+        let top = to_me.bucket()?;
+        let closest = |bucket: &[(Key, NodeId)]| {
+            bucket
+                .iter()
+                .min_by_key(|(key, _)| key.distance(target))
+                .copied()
+        };
+        if let Some((_, peer)) = closest(&self.buckets[top]) {
+            return Some(peer);
+        }
+        self.buckets[..top]
+            .iter()
+            .filter_map(|bucket| closest(bucket))
+            .min_by_key(|(key, _)| key.distance(target))
+            .filter(|(key, _)| key.distance(target) < to_me)
+            .map(|(_, peer)| peer)
+    }
+
+    /// The buckets a refresh should look up: from the nearest one holding a peer up to the
+    /// farthest, those not full. Nodes in a range this node has heard of none from are found
+    /// by a lookup of a key in it.
+    pub fn buckets_to_refresh(&self) -> Vec<usize> {
+        let Some(nearest) = self.buckets.iter().position(|b| !b.is_empty()) else {
+            return Vec::new();
+        };
+        (nearest..256)
+            .filter(|&index| self.buckets[index].len() < self.k)
+            .collect()
+    }
+
+    /// A random key in bucket `index`'s range: its distance from this node has its leading
+    /// bit at `index`.
+    pub fn random_key_in(&self, index: usize, rng: &mut impl Rng) -> Key {
+        let mut distance: [u8; 32] = rng.random();
+        let leading = 255 - index.min(255);
+        for bit in 0..leading {
+            distance[bit / 8] &= !(0x80 >> (bit % 8));
+        }
+        distance[leading / 8] |= 0x80 >> (leading % 8);
+        let mut key = self.me.0;
+        for (k, d) in key.iter_mut().zip(distance) {
+            *k ^= d;
+        }
+        Key(key)
     }
 }
 
@@ -166,5 +245,60 @@ mod tests {
             .filter(|p| Key::of_node(p).distance(&target) < distances[4])
             .count();
         assert_eq!(closer, 4);
+    }
+}
+
+#[cfg(test)]
+mod routing {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// Every table holds every peer: then the next hop must be the closest peer, and a walk
+    /// must end at the node closest to the target.
+    #[test]
+    fn next_hop_is_the_closest_peer_and_walks_end_at_the_closest_node() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let nodes: Vec<NodeId> = (0..200).map(|_| NodeId::random(&mut rng)).collect();
+        let tables: Vec<RoutingTable> = nodes
+            .iter()
+            .map(|me| {
+                let mut table = RoutingTable::new(me, 200);
+                for &peer in &nodes {
+                    table.seen(peer);
+                }
+                table
+            })
+            .collect();
+        for round in 0..50u32 {
+            let target = Key::of_content(&round.to_be_bytes());
+            let closest = nodes
+                .iter()
+                .min_by_key(|n| Key::of_node(n).distance(&target))
+                .copied()
+                .unwrap();
+            let mut at = (round as usize * 7) % nodes.len();
+            let mut hops = 0;
+            while let Some(next) = tables[at].next_hop(&target) {
+                assert_eq!(
+                    Some(next),
+                    tables[at].closest(&target, 1).first().copied(),
+                    "the next hop is the closest peer held"
+                );
+                at = nodes.iter().position(|n| *n == next).unwrap();
+                hops += 1;
+                assert!(hops < 10);
+            }
+            assert_eq!(nodes[at], closest);
+        }
+    }
+
+    #[test]
+    fn random_keys_fall_in_the_bucket_asked_for() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let table = RoutingTable::new(&NodeId::random(&mut rng), 20);
+        for index in [0, 1, 7, 8, 100, 254, 255] {
+            let key = table.random_key_in(index, &mut rng);
+            assert_eq!(table.me().distance(&key).bucket(), Some(index));
+        }
     }
 }

@@ -18,6 +18,7 @@ use libp2p::{Multiaddr, PeerId, Swarm, identify, kad, request_response};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use sift_core::dht::Discovery;
 use sift_core::{
     EventId, Input, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, StrategyKind,
     SubId, Subscription, Timer,
@@ -150,8 +151,10 @@ impl Driver {
     pub(crate) fn new(parts: DriverParts) -> Self {
         let me = node_id(parts.swarm.local_peer_id()).expect("the node's own key is ed25519");
         let rng = ChaCha8Rng::from_rng(&mut rand::rng());
-        let strategy =
-            sift_core::strategy::build(parts.strategy, me, Vec::new(), rng, &parts.protocol);
+        // The daemon's libp2p Kademlia keeps the buckets; the dht strategy is told its peers.
+        let mut protocol = parts.protocol;
+        protocol.dht.discovery = Discovery::Driver;
+        let strategy = sift_dht::build(parts.strategy, me, Vec::new(), rng, &protocol);
         Driver {
             swarm: parts.swarm,
             strategy,
@@ -195,6 +198,7 @@ impl Driver {
                     if self.strategy.neighbours().is_empty() {
                         self.dial_bootstrap();
                     }
+                    self.share_kademlia_peers();
                 }
                 _ = flush.tick(), if self.trace.is_some() => {
                     if let Some(trace) = &mut self.trace {
@@ -437,6 +441,15 @@ impl Driver {
                     }
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+                peer, ..
+            })) => {
+                if self.strategy.kind() == StrategyKind::Dht
+                    && let Some(node) = node_id(&peer)
+                {
+                    self.handle(Input::Contact(node));
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
                 result: kad::QueryResult::GetClosestPeers(result),
                 ..
@@ -484,6 +497,22 @@ impl Driver {
                 tracing::info!(%address, "listening");
             }
             _ => {}
+        }
+    }
+
+    /// Tells the dht strategy of every peer in Kademlia's buckets. Kademlia reports each peer
+    /// it adds as it adds it; this brings back those the strategy dropped when a connection
+    /// closed while Kademlia kept them (an idle connection, a peer that restarted).
+    fn share_kademlia_peers(&mut self) {
+        if self.strategy.kind() != StrategyKind::Dht {
+            return;
+        }
+        let mut peers = Vec::new();
+        for bucket in self.swarm.behaviour_mut().kad.kbuckets() {
+            peers.extend(bucket.iter().filter_map(|e| node_id(e.node.key.preimage())));
+        }
+        for node in peers {
+            self.handle(Input::Contact(node));
         }
     }
 

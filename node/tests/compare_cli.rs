@@ -49,6 +49,7 @@ fn a_sweep_writes_a_report_results_and_charts() {
         "centralized",
         "hierarchical",
         "flat",
+        "dht",
     ] {
         assert!(
             stdout.contains(strategy),
@@ -60,7 +61,7 @@ fn a_sweep_writes_a_report_results_and_charts() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).unwrap())
             .unwrap();
     let runs = results["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 2 * 10);
+    assert_eq!(runs.len(), 2 * 11);
     assert_eq!(results["sweep"]["key"], "nodes");
     for run in runs {
         assert!(run["nodes"] == 20 || run["nodes"] == 40, "{run}");

@@ -19,6 +19,6 @@ pub use plan::{Workload, workload};
 pub use scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError, WorkloadKind};
 pub use sim::{Details, Progress, RunError, run, run_detailed};
 pub use spread::Spread;
-pub use summary::{Latency, Load, Summary};
+pub use summary::{Hops, Latency, Load, Summary};
 pub use trace::Trace;
 pub use trace_check::{TraceError, TraceReport, check_traces};

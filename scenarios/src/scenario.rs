@@ -163,6 +163,8 @@ pub struct Scenario {
     pub brokers: Option<usize>,
     /// `hierarchical`'s master and its standbys: the first nodes to start.
     pub masters: usize,
+    /// `dht`'s rendezvous nodes per key: subscriptions join every replica, events visit one.
+    pub replicas: u8,
 }
 
 impl Default for Scenario {
@@ -199,6 +201,7 @@ impl Default for Scenario {
             peers: PeerChoice::Views,
             brokers: None,
             masters: 1,
+            replicas: 1,
         }
     }
 }
@@ -294,6 +297,7 @@ impl Scenario {
             ("b", self.b),
             ("f", self.f as usize),
             ("pbcast rounds", self.pbcast_rounds as usize),
+            ("replicas", self.replicas as usize),
         ] {
             if value == 0 {
                 return invalid(format!("{name} must be at least 1"));
@@ -430,6 +434,8 @@ impl Scenario {
         config.membership.active_size = self.degree;
         config.selective.lease = (self.lease_s * 1e6).round() as Micros;
         config.brokers.lease = config.selective.lease;
+        config.dht.lease = config.selective.lease;
+        config.dht.replicas = self.replicas;
         let gossip = &mut config.gossip;
         gossip.round = ms(self.round_ms);
         gossip.rumor.loss_of_interest = self.rumor;

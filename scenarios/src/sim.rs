@@ -17,12 +17,12 @@ use serde_json::json;
 use sift_core::brokers::BrokerRole;
 use sift_core::gossip::PeerSource;
 use sift_core::sample::sample;
-use sift_core::strategy::build;
 use sift_core::wire::encoded_len;
 use sift_core::{
     EventId, Input, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, SubId,
     Subscription,
 };
+use sift_dht::build;
 
 use crate::agenda::Agenda;
 use crate::check::Checker;
@@ -30,7 +30,7 @@ use crate::network::Network;
 use crate::plan::{Action, Plan, plan, seeded};
 use crate::scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
 use crate::spread::SpreadTracker;
-use crate::summary::{Latency, Load, Summary};
+use crate::summary::{Hops, Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
 
 /// Told how far the run has got, now and then.
@@ -108,6 +108,8 @@ pub fn run_detailed(
         received: vec![0; scenario.nodes],
         filtered: vec![0; scenario.nodes],
         event_handled: vec![0; scenario.nodes],
+        arrivals: vec![0; scenario.nodes],
+        hops: Vec::new(),
         index_of: ids
             .iter()
             .enumerate()
@@ -167,6 +169,9 @@ struct Sim {
     filtered: Vec<u64>,
     /// Messages carrying an event each node sent or received.
     event_handled: Vec<u64>,
+    /// Walks toward a rendezvous that ended at each node, and the hops of every walk.
+    arrivals: Vec<u64>,
+    hops: Vec<u16>,
     ids: Vec<NodeId>,
     index_of: HashMap<NodeId, u32>,
     /// Seeds the nodes' RNGs as they start.
@@ -447,6 +452,10 @@ impl Sim {
                 json!({ "sub": sub, "event_id": event, "latency_us": latency }),
             );
         }
+        for hops in out.arrivals.drain(..) {
+            self.arrivals[node as usize] += 1;
+            self.hops.push(hops);
+        }
         for reach in out.reached.drain(..) {
             self.spread.reach(reach.event.seq, reach.hops, self.now);
         }
@@ -548,6 +557,12 @@ impl Sim {
             spread: self.spread.summarize(0),
             spread_after_faults: (!scenario.faults.is_empty())
                 .then(|| self.spread.summarize(recovered_from)),
+            hops: {
+                self.hops.sort_unstable();
+                Hops::of(&self.hops)
+            },
+            rendezvous_load: (!self.hops.is_empty())
+                .then(|| Load::of(self.arrivals.iter().copied().filter(|&n| n > 0))),
         };
         (summary, latencies)
     }

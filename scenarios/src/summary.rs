@@ -71,6 +71,37 @@ pub struct Summary {
     /// The same figures over the events published after the faults were over (see
     /// `owed_after_faults`); absent without faults.
     pub spread_after_faults: Option<Spread>,
+    /// Hops of the events' walks to their rendezvous nodes (`dht`); absent for strategies
+    /// without rendezvous.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hops: Option<Hops>,
+    /// Walks that ended at each node that was a rendezvous for some event (`dht`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendezvous_load: Option<Load>,
+}
+
+/// The spread of a hop count over a run's samples.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Hops {
+    pub mean: f64,
+    pub p50: u16,
+    pub p99: u16,
+    pub max: u16,
+}
+
+impl Hops {
+    /// The mean and percentiles of `samples`, sorted; `None` without samples.
+    pub fn of(samples: &[u16]) -> Option<Hops> {
+        let last = *samples.last()?;
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        let total: u64 = samples.iter().map(|&h| u64::from(h)).sum();
+        Some(Hops {
+            mean: total as f64 / samples.len() as f64,
+            p50: at(0.5),
+            p99: at(0.99),
+            max: last,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -233,6 +264,27 @@ impl fmt::Display for Summary {
                         .unwrap_or_default()
                 ),
             ),
+        ];
+        let mut rows = rows;
+        if let Some(hops) = self.hops {
+            rows.push((
+                "rendezvous hops",
+                format!(
+                    "mean {:.2}, p50 {}, p99 {}, max {}",
+                    hops.mean, hops.p50, hops.p99, hops.max
+                ),
+            ));
+        }
+        if let Some(load) = self.rendezvous_load {
+            rows.push((
+                "rendezvous load",
+                format!(
+                    "mean {:.1}, max {} walks ended per rendezvous node",
+                    load.mean, load.max
+                ),
+            ));
+        }
+        rows.extend([
             ("virtual time", format!("{:.1} s", self.virtual_seconds)),
             (
                 "verdict",
@@ -242,7 +294,7 @@ impl fmt::Display for Summary {
                     "NOT exact".to_string()
                 },
             ),
-        ];
+        ]);
         for (name, value) in rows {
             writeln!(f, "{name:<16}{value}")?;
         }
@@ -262,5 +314,8 @@ mod tests {
         assert_eq!(Latency::of(&[]), Latency::default());
         let load = Load::of([2, 4, 9].into_iter());
         assert_eq!((load.mean, load.max), (5.0, 9));
+        let hops = Hops::of(&[1, 2, 2, 3]).unwrap();
+        assert_eq!((hops.mean, hops.p50, hops.max), (2.0, 2, 3));
+        assert_eq!(Hops::of(&[]), None);
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Subscriptions travel up the tree ([`crate::tree`]) toward its root, each node announcing to
 //! its parent the filters of its own clients and of its subtree, except those covered by a
-//! filter it already announced (module `upward`). So a node holds, per child, the filters of that
-//! child's subtree (module `tables`), and the root holds them all.
+//! filter it already announced ([`crate::routes::Upward`]). So a node holds, per child, the filters of that
+//! child's subtree ([`crate::routes::ChildTables`]), and the root holds them all.
 //!
 //! An event goes up from where it was published to the root, and at every node on the way,
 //! and below, down into each child whose filters match. A subscriber's node `S` and the
@@ -37,9 +37,6 @@
 //! unsubscription or expiry is retracted along the same path; a filter that was held back
 //! because of it is announced then.
 
-mod tables;
-mod upward;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -50,13 +47,12 @@ use sift_matcher::{Filter, FilterLimits};
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
+use crate::routes::{ChildTables, Learnt, Offer, Upward};
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
 };
 use crate::tree::SpanningTree;
 use crate::wire::Message;
-use tables::{ChildTables, Learnt};
-use upward::{Offer, Upward};
 
 /// Most subscriptions one announce, retract or refresh message carries.
 pub const MAX_BATCH: usize = 512;
@@ -104,8 +100,8 @@ pub struct Selective {
     local: LocalDelivery,
     /// Canonical text of each local subscription's filter, as announced.
     local_text: HashMap<SubId, Arc<str>>,
-    children: ChildTables,
-    upward: Upward,
+    children: ChildTables<SubId>,
+    upward: Upward<SubId>,
     parent: Option<NodeId>,
     config: SelectiveConfig,
     last_refresh: Micros,
@@ -150,7 +146,7 @@ impl Selective {
     }
 
     /// Offers a known subscription to the parent. A learned one's filter is parsed again
-    /// from its text (see [`tables::Learned`]).
+    /// from its text (see [`crate::routes::Learned`]).
     fn offer_up(&mut self, sub: SubId) {
         if self.parent.is_none() {
             return;
@@ -386,7 +382,7 @@ impl Selective {
         {
             out.send(parent, routed());
         }
-        if self.children.len() == 0 {
+        if self.children.is_empty() {
             return;
         }
         out.matching_ops += self.children.len() as u64;
@@ -486,7 +482,14 @@ impl Selective {
                 | Message::Store { .. }
                 | Message::Publish { .. }
                 | Message::Match { .. }
-                | Message::Notify { .. } => {}
+                | Message::Notify { .. }
+                | Message::FindNode { .. }
+                | Message::Nodes { .. }
+                | Message::Join { .. }
+                | Message::Leave { .. }
+                | Message::Renew { .. }
+                | Message::Unrenewed { .. }
+                | Message::Toward { .. } => {}
             },
             // Membership's, handled above.
             Input::Start | Input::PeerDown(_) | Input::Contact(_) => {}

@@ -46,6 +46,10 @@ pub struct ScenarioArgs {
     /// Hierarchical's master and its standbys [default: 1].
     #[arg(long)]
     masters: Option<usize>,
+    /// The dht's rendezvous nodes per key: subscriptions join each, events visit one, which
+    /// spreads a popular key's events over that many nodes [default: 1].
+    #[arg(long)]
+    replicas: Option<u8>,
     #[command(flatten)]
     gossip: GossipSettings,
     /// Whom the gossip protocols draw peers from: views (the membership's, as deployed) or
@@ -74,7 +78,7 @@ impl ScenarioArgs {
         }
         override_with!(
             nodes, subs, events, seed, workload, degree, latency_ms, loss, settle_ms, peers,
-            masters
+            masters, replicas
         );
         if self.ttl_s.is_some() {
             scenario.ttl_s = self.ttl_s;

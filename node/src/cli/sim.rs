@@ -18,7 +18,7 @@ pub struct SimArgs {
     /// Scenario file (TOML); the flags below override its keys.
     scenario: Option<PathBuf>,
     /// Strategy to run: flood, selective, rumor, blind-counter, anti-entropy, pbcast,
-    /// plumtree, centralized, hierarchical or flat.
+    /// plumtree, centralized, hierarchical, flat or dht.
     #[arg(long)]
     strategy: Option<StrategyKind>,
     #[command(flatten)]

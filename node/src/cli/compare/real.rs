@@ -139,7 +139,7 @@ pub(super) fn real_scenario(base: &Scenario, strategy: StrategyKind, nodes: usiz
 
 /// Refuses what a real run cannot play as the simulator does: faults, loss and duplication
 /// (loopback is what it is), and the keys the daemon is not driven with (subscription expiry
-/// and cancellation, the overlay's degree, the lease).
+/// and cancellation, the overlay's degree, the lease, the dht's replicas).
 pub(super) fn check(scenario: &Scenario) -> Result<()> {
     let defaults = Scenario::default();
     let unsupported = [
@@ -150,6 +150,7 @@ pub(super) fn check(scenario: &Scenario) -> Result<()> {
         ("unsubscribe", scenario.unsubscribe > 0.0),
         ("degree", scenario.degree != defaults.degree),
         ("lease_s", scenario.lease_s != defaults.lease_s),
+        ("replicas", scenario.replicas != defaults.replicas),
     ];
     let given: Vec<&str> = unsupported
         .iter()

@@ -1,10 +1,20 @@
-//! 256-bit keys and their XOR distance.
+//! Kademlia's keyspace: 256-bit keys and their XOR distance.
+//!
+//! Keys are the ones libp2p's Kademlia uses: the SHA-256 digest of a peer id's bytes for a
+//! node, of the content's bytes for content. A sift node's peer id is fixed by its ed25519
+//! key, so a node's key follows from its [`NodeId`] alone, and the daemon's Kademlia buckets
+//! and the `dht` strategy's table order peers the same way. The keyspace lives in the core
+//! rather than in sift-dht because the wire messages carry keys.
 
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
-use sift_core::NodeId;
 
-/// A point of the keyspace.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+use crate::id::{Bytes32, NodeId};
+
+/// A point of the keyspace. Encoded on the wire as a 32-byte string.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(pub [u8; 32]);
 
 /// The XOR of two keys, ordered as a 256-bit big-endian number: smaller is closer.
@@ -35,6 +45,31 @@ impl Key {
             *d = a ^ b;
         }
         Distance(xor)
+    }
+}
+
+/// The first eight hex digits, as logs want them.
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key(")?;
+        for byte in &self.0[..4] {
+            write!(f, "{byte:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_bytes(Bytes32("a 32-byte key"))
+            .map(Key)
     }
 }
 

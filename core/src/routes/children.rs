@@ -1,29 +1,32 @@
-//! The filters a node has learned from its children: one entry per subscription, naming the
-//! children that announced it (usually one; two while the tree turns), each with its lease, and
-//! one index over all of them, so an event is matched once per node rather than once per child.
+//! The filters a node has learned from its children: one entry per route (a subscription, or
+//! a subscription toward one rendezvous), naming the children that announced it (usually one;
+//! two while a tree turns), each with its lease, and one index over all of them, so an event is
+//! matched once per node rather than once per child.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use sift_matcher::{Event, Filter, SubscriptionIndex};
 
-use crate::id::{NodeId, SubId};
+use crate::id::NodeId;
 use crate::strategy::Micros;
+
+use super::RouteKey;
 
 /// A subscription as children announced it. The parsed filter lives only in the index: the
 /// text is enough to announce it onward, and is parsed again in the rare case it must be
 /// offered anew (a new parent, a coverer gone).
 #[derive(Debug)]
-pub(super) struct Learned {
-    pub(super) text: Arc<str>,
-    pub(super) expires: Option<Micros>,
+pub struct Learned {
+    pub text: Arc<str>,
+    pub expires: Option<Micros>,
     /// The children holding it and when each one's lease runs out.
     holders: Vec<(NodeId, Micros)>,
 }
 
 /// What [`ChildTables::learn`] did.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Learnt {
+pub enum Learnt {
     /// A subscription this node did not know.
     New,
     /// Known already, now also (or again) from this child.
@@ -38,14 +41,14 @@ pub(super) enum Learnt {
 /// subtree's events for it are lost until room frees), so a peer cannot make the node grow
 /// without end.
 #[derive(Debug)]
-pub(super) struct ChildTables {
-    learned: HashMap<SubId, Learned>,
-    index: SubscriptionIndex<SubId>,
+pub struct ChildTables<R> {
+    learned: HashMap<R, Learned>,
+    index: SubscriptionIndex<R>,
     max_entries: usize,
 }
 
-impl ChildTables {
-    pub(super) fn new(max_entries: usize) -> Self {
+impl<R: RouteKey> ChildTables<R> {
+    pub fn new(max_entries: usize) -> Self {
         ChildTables {
             learned: HashMap::new(),
             index: SubscriptionIndex::new(),
@@ -53,27 +56,31 @@ impl ChildTables {
         }
     }
 
-    /// Subscriptions held.
-    pub(super) fn len(&self) -> usize {
+    /// Routes held.
+    pub fn len(&self) -> usize {
         self.learned.len()
     }
 
-    pub(super) fn get(&self, sub: &SubId) -> Option<&Learned> {
+    pub fn is_empty(&self) -> bool {
+        self.learned.is_empty()
+    }
+
+    pub fn get(&self, sub: &R) -> Option<&Learned> {
         self.learned.get(sub)
     }
 
-    /// Every subscription held, in id order.
-    pub(super) fn subs(&self) -> Vec<SubId> {
-        let mut subs: Vec<SubId> = self.learned.keys().copied().collect();
+    /// Every route held, in order.
+    pub fn subs(&self) -> Vec<R> {
+        let mut subs: Vec<R> = self.learned.keys().copied().collect();
         subs.sort_unstable();
         subs
     }
 
     /// Takes in `child`'s announcement of `sub` with its parsed `filter`.
-    pub(super) fn learn(
+    pub fn learn(
         &mut self,
         child: NodeId,
-        sub: SubId,
+        sub: R,
         text: Arc<str>,
         filter: &Filter,
         expires: Option<Micros>,
@@ -115,7 +122,7 @@ impl ChildTables {
     }
 
     /// Extends `child`'s lease on `sub`; returns false if the child does not hold it.
-    pub(super) fn refresh(&mut self, child: &NodeId, sub: &SubId, lease: Micros) -> bool {
+    pub fn refresh(&mut self, child: &NodeId, sub: &R, lease: Micros) -> bool {
         let holder = self
             .learned
             .get_mut(sub)
@@ -131,7 +138,7 @@ impl ChildTables {
 
     /// `child` no longer holds `sub`; returns true if no child does any more (the entry is
     /// gone).
-    pub(super) fn forget(&mut self, child: &NodeId, sub: &SubId) -> bool {
+    pub fn forget(&mut self, child: &NodeId, sub: &R) -> bool {
         let Some(learned) = self.learned.get_mut(sub) else {
             return false;
         };
@@ -146,7 +153,7 @@ impl ChildTables {
     }
 
     /// `child` stops holding anything at `until` at the latest: its leases are cut short.
-    pub(super) fn release_child(&mut self, child: &NodeId, until: Micros) {
+    pub fn release_child(&mut self, child: &NodeId, until: Micros) {
         for learned in self.learned.values_mut() {
             for (holder, lease) in &mut learned.holders {
                 if holder == child {
@@ -157,14 +164,14 @@ impl ChildTables {
     }
 
     /// `child` holds nothing any more; returns the subscriptions now gone, in id order.
-    pub(super) fn drop_child(&mut self, child: &NodeId) -> Vec<SubId> {
-        let held: Vec<SubId> = self
+    pub fn drop_child(&mut self, child: &NodeId) -> Vec<R> {
+        let held: Vec<R> = self
             .learned
             .iter()
             .filter(|(_, l)| l.holders.iter().any(|(h, _)| h == child))
             .map(|(&sub, _)| sub)
             .collect();
-        let mut gone: Vec<SubId> = held
+        let mut gone: Vec<R> = held
             .into_iter()
             .filter(|sub| self.forget(child, sub))
             .collect();
@@ -174,8 +181,8 @@ impl ChildTables {
 
     /// Holdings whose lease, or whose subscription's expiry, has passed at `now`, in
     /// (subscription, child) order.
-    pub(super) fn lapsed(&self, now: Micros) -> Vec<(SubId, NodeId)> {
-        let mut lapsed: Vec<(SubId, NodeId)> = self
+    pub fn lapsed(&self, now: Micros) -> Vec<(R, NodeId)> {
+        let mut lapsed: Vec<(R, NodeId)> = self
             .learned
             .iter()
             .flat_map(|(&sub, l)| {
@@ -191,7 +198,7 @@ impl ChildTables {
     }
 
     /// The children holding some subscription that matches `event`, in key order.
-    pub(super) fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
+    pub fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
         self.index
             .matches(event)
             .into_iter()
@@ -204,6 +211,7 @@ impl ChildTables {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::id::SubId;
 
     fn node(n: u8) -> NodeId {
         NodeId::from_bytes([n; 32])
@@ -216,7 +224,13 @@ mod tests {
         }
     }
 
-    fn learn(tables: &mut ChildTables, child: u8, seq: u64, text: &str, lease: Micros) -> Learnt {
+    fn learn(
+        tables: &mut ChildTables<SubId>,
+        child: u8,
+        seq: u64,
+        text: &str,
+        lease: Micros,
+    ) -> Learnt {
         let filter = Filter::parse(text).unwrap();
         tables.learn(node(child), sub(seq), text.into(), &filter, None, lease)
     }

@@ -1,11 +1,11 @@
-//! What a node has announced to its parent, with covering: a subscription whose filter is
-//! covered by one already announced is held back, and announced when its coverer goes.
+//! What a node has announced to a parent, with covering: a route whose filter is covered by
+//! one already announced is held back, and announced when its coverer goes.
 
 use std::collections::{HashMap, HashSet};
 
 use sift_matcher::{Filter, NormalForm};
 
-use crate::id::SubId;
+use super::RouteKey;
 
 /// Announced filters kept as candidates to cover new ones: the most general-looking (fewest
 /// atoms). Checking every announced filter would cost a covering test per filter per
@@ -13,48 +13,64 @@ use crate::id::SubId;
 const COVERER_CANDIDATES: usize = 16;
 
 #[derive(Debug)]
-struct Coverer {
-    sub: SubId,
+struct Coverer<R> {
+    sub: R,
     form: NormalForm,
     atoms: usize,
 }
 
-#[derive(Debug, Default)]
-pub(super) struct Upward {
-    sent: HashSet<SubId>,
-    coverers: Vec<Coverer>,
-    /// Held-back subscription → the announced one covering it.
-    suppressed: HashMap<SubId, SubId>,
-    covered_by: HashMap<SubId, Vec<SubId>>,
+#[derive(Debug)]
+pub struct Upward<R> {
+    sent: HashSet<R>,
+    coverers: Vec<Coverer<R>>,
+    /// Held-back route → the announced one covering it.
+    suppressed: HashMap<R, R>,
+    covered_by: HashMap<R, Vec<R>>,
+}
+
+impl<R> Default for Upward<R> {
+    fn default() -> Self {
+        Upward {
+            sent: HashSet::new(),
+            coverers: Vec::new(),
+            suppressed: HashMap::new(),
+            covered_by: HashMap::new(),
+        }
+    }
 }
 
 /// What to do with an offered subscription.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Offer {
+pub enum Offer {
     /// Announce it to the parent.
     Announce,
     /// Already announced, or covered by an announced filter.
     Nothing,
 }
 
-impl Upward {
-    pub(super) fn is_announced(&self, sub: &SubId) -> bool {
+impl<R: RouteKey> Upward<R> {
+    pub fn is_announced(&self, sub: &R) -> bool {
         self.sent.contains(sub)
     }
 
     /// Every announced subscription, in id order.
-    pub(super) fn sent(&self) -> Vec<SubId> {
-        let mut subs: Vec<SubId> = self.sent.iter().copied().collect();
+    pub fn sent(&self) -> Vec<R> {
+        let mut subs: Vec<R> = self.sent.iter().copied().collect();
         subs.sort_unstable();
         subs
     }
 
     /// Forgets everything announced: the parent changed.
-    pub(super) fn reset(&mut self) {
+    pub fn reset(&mut self) {
         *self = Upward::default();
     }
 
-    pub(super) fn offer(&mut self, sub: SubId, filter: &Filter) -> Offer {
+    /// Whether nothing is announced or held back.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty() && self.suppressed.is_empty()
+    }
+
+    pub fn offer(&mut self, sub: R, filter: &Filter) -> Offer {
         if self.sent.contains(&sub) || self.suppressed.contains_key(&sub) {
             return Offer::Nothing;
         }
@@ -80,7 +96,7 @@ impl Upward {
 
     /// Takes a subscription back. Returns whether it had been announced (the parent must be
     /// told) and the subscriptions it was covering, now to be offered again.
-    pub(super) fn withdraw(&mut self, sub: &SubId) -> (bool, Vec<SubId>) {
+    pub fn withdraw(&mut self, sub: &R) -> (bool, Vec<R>) {
         if let Some(coverer) = self.suppressed.remove(sub) {
             if let Some(covered) = self.covered_by.get_mut(&coverer) {
                 covered.retain(|s| s != sub);
@@ -102,7 +118,7 @@ impl Upward {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::id::NodeId;
+    use crate::id::{NodeId, SubId};
 
     fn id(seq: u64) -> SubId {
         SubId {
@@ -117,7 +133,7 @@ mod tests {
 
     #[test]
     fn covered_filters_wait_for_their_coverer_to_go() {
-        let mut up = Upward::default();
+        let mut up = Upward::<SubId>::default();
         assert_eq!(up.offer(id(1), &f("price > 100")), Offer::Announce);
         assert_eq!(
             up.offer(id(2), &f("price > 200 && symbol == \"A\"")),

@@ -1,0 +1,376 @@
+//! The rendezvous trees a node is on: the routes its children joined through it, and what it
+//! joined toward each of its parents.
+//!
+//! A route is a subscription toward one of its rendezvous keys. A node's parent for a key is
+//! its next hop toward the key ([`RoutingTable::next_hop`]); the node closest to the key has
+//! none and is the key's rendezvous. So the routes toward one key form a tree rooted at its
+//! rendezvous, made of the greedy paths from the subscribers, and a node holds a route only if
+//! it lies on the path from the route's subscriber.
+//!
+//! Covering (see [`Upward`]) is per tree: a route is held back from a parent that already
+//! holds a route toward the same key whose filter covers it. An event matching the held-back
+//! filter matches the covering one, so it reaches their common rendezvous and flows down
+//! through that parent to this node, which forwards it to every matching child. Across keys
+//! that would not hold: an event matching a filter carries one of its anchors, not
+//! necessarily the one the covering route was routed toward, nor the replica.
+//!
+//! Soft state: every route a parent holds is renewed every third of a lease, and lapses
+//! without renewals; an unrenewed route the parent does not know is joined again. When a
+//! node's next hop for a key changes (a closer node learned, a parent gone), it joins that
+//! key's routes toward the new parent at once and stops renewing them at the old one, which
+//! keeps routing along the old path until they lapse there (make before break). A route that
+//! goes away (cancelled, expired, lapsed below) is left at once, and the routes it was
+//! covering are joined.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use sift_core::keyspace::Key;
+use sift_core::routes::{ChildTables, Learnt, Offer, RouteAnnouncement, RouteId, Upward};
+use sift_core::selective::{Announcement, MAX_BATCH};
+use sift_core::{Message, Micros, NodeId, Outputs, SubId, Subscription};
+use sift_matcher::{Event, Filter, FilterLimits};
+
+use crate::table::RoutingTable;
+
+/// A subscription of this node's own clients, and the keys it is routed toward.
+#[derive(Debug)]
+struct Own {
+    text: Arc<str>,
+    filter: Filter,
+    expires: Option<Micros>,
+    keys: Vec<Key>,
+}
+
+#[derive(Debug)]
+pub struct Trees {
+    own: HashMap<SubId, Own>,
+    children: ChildTables<RouteId>,
+    /// Per parent and key, what this node joined toward it.
+    upward: BTreeMap<(NodeId, Key), Upward<RouteId>>,
+    /// The parent each route was last offered to; none for the routes this node is the
+    /// rendezvous of.
+    offered_to: HashMap<RouteId, NodeId>,
+    /// Every route known, own or learned, by key.
+    by_key: BTreeMap<Key, BTreeSet<RouteId>>,
+    /// Joins and leaves for each parent, sent when the input is done.
+    to_join: BTreeMap<NodeId, Vec<RouteId>>,
+    to_leave: BTreeMap<NodeId, Vec<RouteId>>,
+    lease: Micros,
+    last_renewal: Micros,
+}
+
+impl Trees {
+    pub fn new(lease: Micros, max_entries: usize) -> Self {
+        Trees {
+            own: HashMap::new(),
+            children: ChildTables::new(max_entries),
+            upward: BTreeMap::new(),
+            offered_to: HashMap::new(),
+            by_key: BTreeMap::new(),
+            to_join: BTreeMap::new(),
+            to_leave: BTreeMap::new(),
+            lease,
+            last_renewal: 0,
+        }
+    }
+
+    /// Routes held for children.
+    pub fn len(&self) -> usize {
+        self.children.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// The subscriptions of the routes held for children, in order, each once.
+    pub fn routed_subscriptions(&self) -> Vec<SubId> {
+        let mut subs: Vec<SubId> = self.children.subs().iter().map(|r| r.sub).collect();
+        subs.dedup();
+        subs
+    }
+
+    /// The children holding a route whose filter matches `event`.
+    pub fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
+        self.children.interested(event)
+    }
+
+    /// Routes a local subscription toward `keys`; a subscription known already is replaced.
+    pub fn subscribe(&mut self, table: &RoutingTable, sub: &Subscription, keys: Vec<Key>) {
+        self.unsubscribe(table, &sub.id);
+        let own = Own {
+            text: sub.filter.to_string().into(),
+            filter: sub.filter.clone(),
+            expires: sub.expires,
+            keys,
+        };
+        let routes: Vec<RouteId> = own
+            .keys
+            .iter()
+            .map(|&key| RouteId { sub: sub.id, key })
+            .collect();
+        self.own.insert(sub.id, own);
+        for route in routes {
+            self.known(route);
+            self.offer(table, route);
+        }
+    }
+
+    /// A local subscription ended: its routes are left.
+    pub fn unsubscribe(&mut self, table: &RoutingTable, sub: &SubId) {
+        let Some(own) = self.own.remove(sub) else {
+            return;
+        };
+        for key in own.keys {
+            let route = RouteId { sub: *sub, key };
+            self.unknown(&route);
+            self.withdraw(table, route, true);
+        }
+    }
+
+    /// Takes in a child's joins.
+    pub fn learn(
+        &mut self,
+        now: Micros,
+        table: &RoutingTable,
+        child: NodeId,
+        routes: Vec<RouteAnnouncement>,
+    ) {
+        let limits = FilterLimits::default();
+        let lease = now.saturating_add(self.lease);
+        for joined in routes.into_iter().take(MAX_BATCH) {
+            // A filter this node cannot parse is refused alone; the rest of the batch stands.
+            let Ok(filter) = Filter::parse_with(&joined.sub.filter, &limits) else {
+                continue;
+            };
+            let route = joined.route();
+            // Routes climb toward their key, so one never comes back to its subscriber; a
+            // peer claiming so is ignored.
+            if self.own.contains_key(&route.sub) {
+                continue;
+            }
+            let expires = joined.sub.expires_in.map(|left| now.saturating_add(left));
+            let text = joined.sub.filter;
+            match self
+                .children
+                .learn(child, route, text, &filter, expires, lease)
+            {
+                Learnt::New => {
+                    self.known(route);
+                    self.offer_filter(table, route, &filter);
+                }
+                Learnt::Changed => {
+                    self.withdraw(table, route, true);
+                    self.offer_filter(table, route, &filter);
+                }
+                Learnt::Known | Learnt::Refused => {}
+            }
+        }
+    }
+
+    /// A child left routes.
+    pub fn forget(&mut self, table: &RoutingTable, child: &NodeId, routes: Vec<RouteId>) {
+        for route in routes.into_iter().take(MAX_BATCH) {
+            if self.children.forget(child, &route) {
+                self.gone(table, route);
+            }
+        }
+    }
+
+    /// A child renewed routes; returns those it does not hold here.
+    pub fn renew(&mut self, now: Micros, child: &NodeId, routes: Vec<RouteId>) -> Vec<RouteId> {
+        let lease = now.saturating_add(self.lease);
+        routes
+            .into_iter()
+            .take(MAX_BATCH)
+            .filter(|route| !self.children.refresh(child, route, lease))
+            .collect()
+    }
+
+    /// A parent did not hold routes this node renewed: join those again.
+    pub fn rejoin(&mut self, parent: NodeId, routes: Vec<RouteId>) {
+        let again: Vec<RouteId> = routes
+            .into_iter()
+            .take(MAX_BATCH)
+            .filter(|route| {
+                self.upward
+                    .get(&(parent, route.key))
+                    .is_some_and(|up| up.is_announced(route))
+            })
+            .collect();
+        self.to_join.entry(parent).or_default().extend(again);
+    }
+
+    /// A child is down: everything it held here goes.
+    pub fn child_down(&mut self, table: &RoutingTable, child: &NodeId) {
+        for route in self.children.drop_child(child) {
+            self.gone(table, route);
+        }
+    }
+
+    /// Drops lapsed routes and renews the parents' leases when due.
+    pub fn upkeep(&mut self, now: Micros, table: &RoutingTable, out: &mut Outputs) {
+        for (route, child) in self.children.lapsed(now) {
+            if self.children.forget(&child, &route) {
+                self.gone(table, route);
+            }
+        }
+        if now < self.last_renewal + self.lease / 3 {
+            return;
+        }
+        self.last_renewal = now;
+        let mut sent: BTreeMap<NodeId, Vec<RouteId>> = BTreeMap::new();
+        for (&(parent, _), up) in &self.upward {
+            sent.entry(parent).or_default().extend(up.sent());
+        }
+        for (parent, routes) in sent {
+            for batch in routes.chunks(MAX_BATCH) {
+                out.send(
+                    parent,
+                    Message::Renew {
+                        routes: batch.to_vec(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Moves every route whose next hop changed to its new parent (or takes it in, if this
+    /// node became its key's rendezvous). Called when the table changed.
+    pub fn replan(&mut self, table: &RoutingTable) {
+        let mut moved = Vec::new();
+        for (key, routes) in &self.by_key {
+            let parent = table.next_hop(key);
+            moved.extend(
+                routes
+                    .iter()
+                    .filter(|route| self.offered_to.get(route).copied() != parent),
+            );
+        }
+        for route in moved {
+            // Re-offering what a moved route covered may have placed this one already.
+            if self.offered_to.get(&route).copied() != table.next_hop(&route.key) {
+                self.withdraw(table, route, false);
+                self.offer(table, route);
+            }
+        }
+    }
+
+    /// Sends the parents what this input decided, in batches: leaves first, so that a
+    /// replaced filter's leave does not overtake its new join.
+    pub fn flush(&mut self, now: Micros, out: &mut Outputs) {
+        for (parent, routes) in std::mem::take(&mut self.to_leave) {
+            for batch in routes.chunks(MAX_BATCH) {
+                out.send(
+                    parent,
+                    Message::Leave {
+                        routes: batch.to_vec(),
+                    },
+                );
+            }
+        }
+        for (parent, mut routes) in std::mem::take(&mut self.to_join) {
+            routes.sort_unstable();
+            routes.dedup();
+            // A route gone since it was queued drops out here.
+            let joins: Vec<RouteAnnouncement> = routes
+                .into_iter()
+                .filter(|route| self.offered_to.get(route) == Some(&parent))
+                .filter_map(|route| self.announcement(route, now))
+                .collect();
+            for batch in joins.chunks(MAX_BATCH) {
+                out.send(
+                    parent,
+                    Message::Join {
+                        routes: batch.to_vec(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn known(&mut self, route: RouteId) {
+        self.by_key.entry(route.key).or_default().insert(route);
+    }
+
+    fn unknown(&mut self, route: &RouteId) {
+        if let Some(routes) = self.by_key.get_mut(&route.key) {
+            routes.remove(route);
+            if routes.is_empty() {
+                self.by_key.remove(&route.key);
+            }
+        }
+    }
+
+    /// A learned route is no longer held for any child.
+    fn gone(&mut self, table: &RoutingTable, route: RouteId) {
+        self.unknown(&route);
+        self.withdraw(table, route, true);
+    }
+
+    fn filter_of(&self, route: &RouteId) -> Option<Filter> {
+        match self.own.get(&route.sub) {
+            Some(own) => Some(own.filter.clone()),
+            None => Filter::parse(&self.children.get(route)?.text).ok(),
+        }
+    }
+
+    fn offer(&mut self, table: &RoutingTable, route: RouteId) {
+        if let Some(filter) = self.filter_of(&route) {
+            self.offer_filter(table, route, &filter);
+        }
+    }
+
+    fn offer_filter(&mut self, table: &RoutingTable, route: RouteId, filter: &Filter) {
+        // The node closest to the key is its rendezvous: the route ends here.
+        let Some(parent) = table.next_hop(&route.key) else {
+            return;
+        };
+        self.offered_to.insert(route, parent);
+        let up = self.upward.entry((parent, route.key)).or_default();
+        if up.offer(route, filter) == Offer::Announce {
+            self.to_join.entry(parent).or_default().push(route);
+        }
+    }
+
+    /// Takes `route` back from the parent it was offered to, telling that parent if `tell`,
+    /// and offers again what it was covering there.
+    fn withdraw(&mut self, table: &RoutingTable, route: RouteId, tell: bool) {
+        let Some(parent) = self.offered_to.remove(&route) else {
+            return;
+        };
+        let Some(up) = self.upward.get_mut(&(parent, route.key)) else {
+            return;
+        };
+        let (announced, uncovered) = up.withdraw(&route);
+        if up.is_empty() {
+            self.upward.remove(&(parent, route.key));
+        }
+        if announced && tell {
+            self.to_leave.entry(parent).or_default().push(route);
+        }
+        for covered in uncovered {
+            self.offered_to.remove(&covered);
+            self.offer(table, covered);
+        }
+    }
+
+    fn announcement(&self, route: RouteId, now: Micros) -> Option<RouteAnnouncement> {
+        let (filter, expires) = match self.own.get(&route.sub) {
+            Some(own) => (Arc::clone(&own.text), own.expires),
+            None => {
+                let learned = self.children.get(&route)?;
+                (Arc::clone(&learned.text), learned.expires)
+            }
+        };
+        Some(RouteAnnouncement {
+            key: route.key,
+            sub: Announcement {
+                id: route.sub,
+                filter,
+                expires_in: expires.map(|at| at.saturating_sub(now)),
+            },
+        })
+    }
+}
