@@ -26,6 +26,10 @@ pub struct DhtConfig {
     pub replicas: u8,
     /// Most routes a node holds for its children together.
     pub max_entries: usize,
+    /// How long an event sent toward a key is kept to be routed again around the peer it went
+    /// to, should that peer be reported down: longer than the driver takes to report a
+    /// failure (the daemon: a 10 s dial timeout, then a 10 s message timeout).
+    pub resend_window: Micros,
     /// Who fills the routing table.
     pub discovery: Discovery,
 }
@@ -51,6 +55,7 @@ impl Default for DhtConfig {
             lease: 30_000_000,
             replicas: 1,
             max_entries: 1_000_000,
+            resend_window: 25_000_000,
             discovery: Discovery::Lookups,
         }
     }

@@ -1,7 +1,7 @@
 //! A bounded memory of the events a node has seen, for duplicate suppression.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
 use foldhash::fast::FixedState;
 
@@ -36,8 +36,9 @@ impl SeenCache {
         }
     }
 
-    /// Records `id` as seen at `now`; returns whether it is new.
-    pub fn insert(&mut self, now: Micros, id: &EventId) -> bool {
+    /// Records `id` as seen at `now`; returns whether it is new. Ids are event ids, or
+    /// anything else hashable a protocol remembers per event (an event and a key).
+    pub fn insert(&mut self, now: Micros, id: &impl Hash) -> bool {
         self.forget_before(now.saturating_sub(self.window));
         let hash = HASHER.hash_one(id);
         if !self.ids.insert(hash) {

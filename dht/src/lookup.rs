@@ -7,7 +7,8 @@
 //! A lookup's value here is what it teaches the routing table: every peer that answers is
 //! heard from (the caller marks it seen), which is how a joining node fills its buckets and
 //! how the nodes it asks learn of it. A question unanswered past the timeout, or to a peer the
-//! driver reports down, counts as failed, and the caller drops that peer from its table.
+//! driver reports down, counts as failed for the lookup; only the driver's report takes a peer
+//! out of the table (a lost question says little about a peer).
 
 use std::collections::BTreeMap;
 
@@ -66,14 +67,6 @@ impl Lookups {
 
     pub fn is_running(&self, target: &Key) -> bool {
         self.running.values().any(|l| l.target == *target)
-    }
-
-    pub fn len(&self) -> usize {
-        self.running.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.running.is_empty()
     }
 
     /// Starts a lookup of `target` from the peers `seeds` (the table's closest), ending when
@@ -143,27 +136,21 @@ impl Lookups {
         }
     }
 
-    /// Fails the questions unanswered past the timeout; returns the peers that failed to
-    /// answer, for the table to drop.
-    pub fn tick(&mut self, now: Micros, ask: &mut Vec<Question>) -> Vec<NodeId> {
-        let mut silent = Vec::new();
+    /// Fails the questions unanswered past the timeout, and asks the next candidates.
+    pub fn tick(&mut self, now: Micros, ask: &mut Vec<Question>) {
         let queries: Vec<u64> = self.running.keys().copied().collect();
         for query in queries {
             if let Some(lookup) = self.running.get_mut(&query) {
-                for (peer, state) in lookup.candidates.values_mut() {
+                for (_, state) in lookup.candidates.values_mut() {
                     if let State::Asked(at) = *state
                         && now >= at + self.timeout
                     {
                         *state = State::Failed;
-                        silent.push(*peer);
                     }
                 }
             }
             self.advance(now, query, ask);
         }
-        silent.sort_unstable();
-        silent.dedup();
-        silent
     }
 
     /// Asks the closest waiting candidates while fewer than α questions are out; ends the
@@ -261,7 +248,7 @@ mod tests {
             let closest = tables[at].closest(&question.target, 3);
             assert!(lookups.answer(now, question.to, question.query, &closest, &mut ask));
         }
-        assert!(lookups.is_empty(), "the lookup ended");
+        assert!(!lookups.is_running(&target), "the lookup ended");
         let mut by_distance = nodes.clone();
         by_distance.sort_by_key(|n| Key::of_node(n).distance(&target));
         for closest in &by_distance[..3] {
@@ -284,11 +271,11 @@ mod tests {
         lookups.failed(5, &first.to, &mut ask);
         assert_eq!(ask.len(), 1, "a failed question makes room for the next");
         ask.clear();
-        let silent = lookups.tick(200, &mut ask);
-        assert_eq!(silent.len(), 2);
-        // The last waiting peer is asked; when it is silent too, the lookup ends.
+        lookups.tick(200, &mut ask);
+        // Both questions out timed out: the last waiting peer is asked; when it is silent
+        // too, the lookup ends.
         assert_eq!(ask.len(), 1);
-        assert_eq!(lookups.tick(400, &mut Vec::new()).len(), 1);
-        assert!(lookups.is_empty());
+        lookups.tick(400, &mut ask);
+        assert!(!lookups.is_running(&Key([0; 32])));
     }
 }

@@ -8,8 +8,8 @@
 //! where every subscriber's path toward that key ends too. From every node an event visits, on
 //! its way up or down, it flows down into each child holding a matching filter, so it meets
 //! the trees wherever its paths cross them ("matching on the way") and reaches every
-//! subscriber of every key it carries. A node takes an event in once (its duplicates end
-//! there) but routes it onward toward every key it came for.
+//! subscriber of every key it carries. A node takes an event in once, and passes each walk
+//! (event and key) on once: copies end there.
 //!
 //! The routing table is a k-bucket table (module [`crate::table`]), filled either by the
 //! strategy's own Kademlia lookups (module [`crate::lookup`]: the simulator) or by the driver,
@@ -24,6 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use sift_core::dht::{DhtConfig, Discovery};
 use sift_core::keyspace::Key;
 use sift_core::local::LocalDelivery;
+use sift_core::seen::SeenCache;
 use sift_core::{
     Input, Message, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, StrategyKind,
     SubId, Timer,
@@ -35,10 +36,11 @@ use crate::lost::LostPeers;
 use crate::table::{Inserted, RoutingTable};
 use crate::trees::Trees;
 
-/// Events routed toward a key recently, kept to be routed again if the peer they went to
-/// turns out to be down; at most this many, for at most [`RESEND_WINDOW`].
+/// Walks toward a key sent recently, kept to be routed again if the peer they went to turns
+/// out to be down: at most this many, each for [`DhtConfig::resend_window`] (and up to a tick
+/// more). On a node sending more, the oldest go first, and a walk sent to a peer that fails
+/// later than the buffer reaches back is lost.
 const RESEND_CAPACITY: usize = 1_024;
-const RESEND_WINDOW: Micros = 5_000_000;
 
 /// The upkeep period: lookups' timeouts, lapsed routes, renewals, bucket refreshes.
 const TICK: Micros = 1_000_000;
@@ -68,6 +70,9 @@ pub struct Dht {
     table_changed: bool,
     lost: LostPeers,
     recent: VecDeque<Sent>,
+    /// The walks (event, key) this node passed on, so that a copy (the network's, or a
+    /// peer's replay) ends here rather than walking to the rendezvous again.
+    walked: SeenCache,
 }
 
 impl Dht {
@@ -82,7 +87,7 @@ impl Dht {
             bootstrap,
             table: RoutingTable::new(&me, dht.bucket_size),
             lookups: Lookups::new(me, dht.bucket_size, dht.parallelism, dht.lookup_timeout),
-            trees: Trees::new(dht.lease, dht.max_entries),
+            trees: Trees::new(me, dht.lease, dht.max_entries),
             local: LocalDelivery::new(&config.local),
             config: dht,
             rng,
@@ -90,6 +95,7 @@ impl Dht {
             table_changed: false,
             lost: LostPeers::default(),
             recent: VecDeque::new(),
+            walked: SeenCache::new(config.local.seen_capacity, config.local.seen_window),
         }
     }
 
@@ -104,23 +110,20 @@ impl Dht {
         }
     }
 
-    /// Drops a peer that failed from the table, remembering it to probe.
-    fn drop_peer(&mut self, now: Micros, peer: NodeId) {
-        if self.table.remove(&peer) {
-            self.table_changed = true;
-            self.lost.lose(now, peer);
-        }
-    }
-
+    /// A peer failed: it leaves the table (remembered, to be probed), its routes go, the
+    /// routes it was the parent of move, and the walks sent to it lately are routed again.
+    /// The driver may report one peer down many times (once per message that failed); after
+    /// the first, each costs a look at the resend buffer.
     fn peer_down(&mut self, now: Micros, peer: NodeId, out: &mut Outputs) {
-        self.drop_peer(now, peer);
         let mut ask = Vec::new();
         self.lookups.failed(now, &peer, &mut ask);
         self.ask(ask, out);
+        if self.table.remove(&peer) {
+            self.lost.lose(now, peer);
+            // Place the routes before routing the events again, so both take the new hops.
+            self.trees.parent_down(&self.table, &peer);
+        }
         self.trees.child_down(&self.table, &peer);
-        // Place the routes before routing the events again, so both take the new next hops.
-        self.trees.replan(&self.table);
-        self.table_changed = false;
         let resend: Vec<Sent> = {
             let (lost, kept): (Vec<Sent>, Vec<Sent>) =
                 self.recent.drain(..).partition(|sent| sent.to == peer);
@@ -176,9 +179,7 @@ impl Dht {
         self.local.expire(now, out);
         if self.config.discovery == Discovery::Lookups {
             let mut ask = Vec::new();
-            for silent in self.lookups.tick(now, &mut ask) {
-                self.drop_peer(now, silent);
-            }
+            self.lookups.tick(now, &mut ask);
             let probes = self.lost.due(now);
             if !probes.is_empty() {
                 let me = self.table.me();
@@ -203,7 +204,7 @@ impl Dht {
         while self
             .recent
             .front()
-            .is_some_and(|sent| sent.at + RESEND_WINDOW <= now)
+            .is_some_and(|sent| sent.at + self.config.resend_window <= now)
         {
             self.recent.pop_front();
         }
@@ -244,8 +245,10 @@ impl Dht {
         });
     }
 
-    /// Sends `publication` down to every child holding a matching route, but the one it came
-    /// from.
+    /// Sends `publication` down to every child holding a matching route toward one of the
+    /// keys it visits, but the one it came from. Routes toward its other keys (another
+    /// replica's, the other values of an in-list) lead to subscribers it reaches down the
+    /// trees it visits; following them too would only send copies.
     fn down(
         &self,
         publication: &Arc<Publication>,
@@ -257,7 +260,8 @@ impl Dht {
             return;
         }
         out.matching_ops += self.trees.len() as u64;
-        for child in self.trees.interested(&publication.event) {
+        let keys = event_keys(publication, self.config.replicas);
+        for child in self.trees.interested(&publication.event, &keys) {
             if Some(child) != from {
                 out.send(
                     child,
@@ -299,7 +303,9 @@ impl Dht {
                 if self.local.receive(now, &publication, hops, out) {
                     self.down(&publication, hops, Some(from), out);
                 }
-                self.toward(now, key, publication, hops, out);
+                if self.walked.insert(now, &(publication.id, key)) {
+                    self.toward(now, key, publication, hops, out);
+                }
             }
             Message::Routed { publication, hops }
                 if self.local.receive(now, &publication, hops, out) =>

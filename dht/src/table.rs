@@ -1,10 +1,8 @@
 //! The k-bucket routing table: for each distance range from this node, at most `k` peers,
 //! least recently seen first.
 //!
-//! Kademlia prefers peers it has known longest: a full bucket takes a new peer only once its
-//! least recently seen one fails. The table does not probe anyone itself (it is pure): it
-//! answers [`Inserted::Full`] with the peer to probe, and the caller removes that peer if the
-//! probe fails, or marks it seen if it answers, and offers the new one again.
+//! Kademlia prefers peers it has known longest: a full bucket takes a new peer only once one
+//! of its own fails and is removed (the driver reports failures as messages to a peer fail).
 
 use rand::{Rng, RngExt};
 use sift_core::NodeId;
@@ -17,8 +15,8 @@ pub enum Inserted {
     New,
     /// A known peer, now the most recently seen of its bucket.
     Refreshed,
-    /// The peer's bucket is full: probe its least recently seen peer, given here.
-    Full { least_recent: NodeId },
+    /// The peer's bucket is full; the peer is not held.
+    Full,
     /// The node itself, which the table never holds.
     Me,
 }
@@ -49,18 +47,9 @@ impl RoutingTable {
         self.me
     }
 
-    /// Peers held, at most 256 · k.
-    pub fn len(&self) -> usize {
-        self.peers.len()
-    }
-
-    /// Every peer held.
+    /// Every peer held, at most 256 · k.
     pub fn peers(&self) -> &[NodeId] {
         &self.peers
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// `peer` was heard from: it becomes its bucket's most recently seen peer.
@@ -76,9 +65,7 @@ impl RoutingTable {
             return Inserted::Refreshed;
         }
         if bucket.len() >= self.k {
-            return Inserted::Full {
-                least_recent: bucket[0].1,
-            };
+            return Inserted::Full;
         }
         bucket.push((key, peer));
         self.peers.push(peer);
@@ -198,25 +185,15 @@ mod tests {
             .collect();
         assert_eq!(table.seen(far[0]), Inserted::New);
         assert_eq!(table.seen(far[1]), Inserted::New);
-        assert_eq!(
-            table.seen(far[2]),
-            Inserted::Full {
-                least_recent: far[0]
-            }
-        );
-        // The oldest answered the probe: it is kept, and the newcomer still waits.
+        assert_eq!(table.seen(far[2]), Inserted::Full);
+        // Heard from again, the oldest is kept; the newcomer still waits.
         assert_eq!(table.seen(far[0]), Inserted::Refreshed);
-        assert_eq!(
-            table.seen(far[2]),
-            Inserted::Full {
-                least_recent: far[1]
-            }
-        );
-        // It failed: its place goes to the newcomer.
+        assert_eq!(table.seen(far[2]), Inserted::Full);
+        // One failed: its place goes to the newcomer.
         assert!(table.remove(&far[1]));
         assert!(!table.remove(&far[1]));
         assert_eq!(table.seen(far[2]), Inserted::New);
-        assert_eq!(table.len(), 2);
+        assert_eq!(table.peers(), &[far[0], far[2]]);
     }
 
     #[test]

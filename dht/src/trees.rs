@@ -4,8 +4,8 @@
 //! A route is a subscription toward one of its rendezvous keys. A node's parent for a key is
 //! its next hop toward the key ([`RoutingTable::next_hop`]); the node closest to the key has
 //! none and is the key's rendezvous. So the routes toward one key form a tree rooted at its
-//! rendezvous, made of the greedy paths from the subscribers, and a node holds a route only if
-//! it lies on the path from the route's subscriber.
+//! rendezvous, made of the greedy paths from the subscribers: a node holds a route because it
+//! lies on the path from the route's subscriber (or did, until the route lapses there).
 //!
 //! Covering (see [`Upward`]) is per tree: a route is held back from a parent that already
 //! holds a route toward the same key whose filter covers it. An event matching the held-back
@@ -16,11 +16,15 @@
 //!
 //! Soft state: every route a parent holds is renewed every third of a lease, and lapses
 //! without renewals; an unrenewed route the parent does not know is joined again. When a
-//! node's next hop for a key changes (a closer node learned, a parent gone), it joins that
-//! key's routes toward the new parent at once and stops renewing them at the old one, which
-//! keeps routing along the old path until they lapse there (make before break). A route that
-//! goes away (cancelled, expired, lapsed below) is left at once, and the routes it was
-//! covering are joined.
+//! node's next hop for a key changes (a parent gone: at once; a closer node learned: at the
+//! next tick), it joins that key's routes toward the new parent and stops renewing them at the
+//! old one, which keeps routing along the old path until they lapse there (make before
+//! break). A route that goes away (cancelled, expired, lapsed below) is left at once, and the
+//! routes it was covering are joined.
+//!
+//! Only a subscription's own node originates its routes: a join naming one of this node's
+//! subscriptions is refused, and a child cannot change the filter of a route another child
+//! holds ([`ChildTables::learn`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -44,6 +48,7 @@ struct Own {
 
 #[derive(Debug)]
 pub struct Trees {
+    me: NodeId,
     own: HashMap<SubId, Own>,
     children: ChildTables<RouteId>,
     /// Per parent and key, what this node joined toward it.
@@ -61,8 +66,9 @@ pub struct Trees {
 }
 
 impl Trees {
-    pub fn new(lease: Micros, max_entries: usize) -> Self {
+    pub fn new(me: NodeId, lease: Micros, max_entries: usize) -> Self {
         Trees {
+            me,
             own: HashMap::new(),
             children: ChildTables::new(max_entries),
             upward: BTreeMap::new(),
@@ -91,9 +97,11 @@ impl Trees {
         subs
     }
 
-    /// The children holding a route whose filter matches `event`.
-    pub fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
-        self.children.interested(event)
+    /// The children holding a route toward one of `keys` (sorted) whose filter matches
+    /// `event`.
+    pub fn interested(&self, event: &Event, keys: &[Key]) -> BTreeSet<NodeId> {
+        self.children
+            .interested(event, |route| keys.binary_search(&route.key).is_ok())
     }
 
     /// Routes a local subscription toward `keys`; a subscription known already is replaced.
@@ -145,9 +153,9 @@ impl Trees {
                 continue;
             };
             let route = joined.route();
-            // Routes climb toward their key, so one never comes back to its subscriber; a
-            // peer claiming so is ignored.
-            if self.own.contains_key(&route.sub) {
+            // Routes climb toward their key, so one never comes back to its subscriber's node;
+            // a peer naming this node's subscriptions, made or yet to be made, is ignored.
+            if route.sub.origin == self.me {
                 continue;
             }
             let expires = joined.sub.expires_in.map(|left| now.saturating_add(left));
@@ -222,7 +230,13 @@ impl Trees {
         self.last_renewal = now;
         let mut sent: BTreeMap<NodeId, Vec<RouteId>> = BTreeMap::new();
         for (&(parent, _), up) in &self.upward {
-            sent.entry(parent).or_default().extend(up.sent());
+            // A route joined in this same input is not renewed before its join goes out.
+            let joining = self.to_join.get(&parent);
+            sent.entry(parent).or_default().extend(
+                up.sent()
+                    .into_iter()
+                    .filter(|route| !joining.is_some_and(|j| j.contains(route))),
+            );
         }
         for (parent, routes) in sent {
             for batch in routes.chunks(MAX_BATCH) {
@@ -237,7 +251,7 @@ impl Trees {
     }
 
     /// Moves every route whose next hop changed to its new parent (or takes it in, if this
-    /// node became its key's rendezvous). Called when the table changed.
+    /// node became its key's rendezvous). Called when peers joined the table.
     pub fn replan(&mut self, table: &RoutingTable) {
         let mut moved = Vec::new();
         for (key, routes) in &self.by_key {
@@ -248,6 +262,30 @@ impl Trees {
                     .filter(|route| self.offered_to.get(route).copied() != parent),
             );
         }
+        self.move_routes(table, moved);
+    }
+
+    /// Moves the routes offered to `parent`, which left the table, to their new next hops:
+    /// only the keys it was the next hop of change theirs.
+    pub fn parent_down(&mut self, table: &RoutingTable, parent: &NodeId) {
+        let lowest = (*parent, Key([0; 32]));
+        let highest = (*parent, Key([0xff; 32]));
+        let keys: Vec<Key> = self
+            .upward
+            .range(lowest..=highest)
+            .map(|(&(_, key), _)| key)
+            .collect();
+        let moved: Vec<RouteId> = keys
+            .iter()
+            .filter_map(|key| self.by_key.get(key))
+            .flatten()
+            .filter(|route| self.offered_to.get(route) == Some(parent))
+            .copied()
+            .collect();
+        self.move_routes(table, moved);
+    }
+
+    fn move_routes(&mut self, table: &RoutingTable, moved: Vec<RouteId>) {
         for route in moved {
             // Re-offering what a moved route covered may have placed this one already.
             if self.offered_to.get(&route).copied() != table.next_hop(&route.key) {
@@ -257,10 +295,25 @@ impl Trees {
         }
     }
 
-    /// Sends the parents what this input decided, in batches: leaves first, so that a
-    /// replaced filter's leave does not overtake its new join.
+    /// Sends the parents what this input decided, in batches. A route both left and joined
+    /// toward the same parent (a replaced filter) is only joined: the join replaces the old
+    /// filter there, and messages may arrive in any order, so a leave could undo the join.
     pub fn flush(&mut self, now: Micros, out: &mut Outputs) {
-        for (parent, routes) in std::mem::take(&mut self.to_leave) {
+        let joining = |parent: &NodeId, route: &RouteId| {
+            self.offered_to.get(route) == Some(parent)
+                && self.to_join.get(parent).is_some_and(|j| j.contains(route))
+        };
+        let leaves: Vec<(NodeId, Vec<RouteId>)> = std::mem::take(&mut self.to_leave)
+            .into_iter()
+            .map(|(parent, routes)| {
+                let routes = routes
+                    .into_iter()
+                    .filter(|r| !joining(&parent, r))
+                    .collect();
+                (parent, routes)
+            })
+            .collect();
+        for (parent, routes) in leaves {
             for batch in routes.chunks(MAX_BATCH) {
                 out.send(
                     parent,

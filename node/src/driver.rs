@@ -489,7 +489,12 @@ impl Driver {
                 ..
             } => {
                 self.in_flight.remove(&peer_id);
-                if let Some(node) = node_id(&peer_id) {
+                // The dht's table is Kademlia's, not the open connections: a connection that
+                // closed idle says nothing of the peer, and one that is dead fails the next
+                // message sent to it (its renewals at the latest), which reports it down.
+                if self.strategy.kind() != StrategyKind::Dht
+                    && let Some(node) = node_id(&peer_id)
+                {
                     self.handle(Input::PeerDown(node));
                 }
             }
@@ -500,16 +505,23 @@ impl Driver {
         }
     }
 
-    /// Tells the dht strategy of every peer in Kademlia's buckets. Kademlia reports each peer
-    /// it adds as it adds it; this brings back those the strategy dropped when a connection
-    /// closed while Kademlia kept them (an idle connection, a peer that restarted).
+    /// Tells the dht strategy of every peer connected in Kademlia's buckets. Kademlia reports
+    /// each peer it adds as it adds it; this brings back those the strategy dropped when a
+    /// connection closed while Kademlia kept them (an idle connection). Peers Kademlia keeps
+    /// but cannot reach are left out: handed back, a dead rendezvous would draw its trees
+    /// back to it after every failure.
     fn share_kademlia_peers(&mut self) {
         if self.strategy.kind() != StrategyKind::Dht {
             return;
         }
         let mut peers = Vec::new();
         for bucket in self.swarm.behaviour_mut().kad.kbuckets() {
-            peers.extend(bucket.iter().filter_map(|e| node_id(e.node.key.preimage())));
+            peers.extend(
+                bucket
+                    .iter()
+                    .filter(|e| e.status == kad::NodeStatus::Connected)
+                    .filter_map(|e| node_id(e.node.key.preimage())),
+            );
         }
         for node in peers {
             self.handle(Input::Contact(node));

@@ -33,17 +33,19 @@ pub enum Learnt {
     Known,
     /// Known with another filter, which this one replaces.
     Changed,
-    /// Refused: the table is full.
+    /// Refused: the table is full, or another child holds the route with another filter.
     Refused,
 }
 
-/// Bounded by `max_entries` subscriptions: an announcement past the bound is refused (and the
+/// Bounded by `max_entries` routes: an announcement past the bound is refused (and the
 /// subtree's events for it are lost until room frees), so a peer cannot make the node grow
 /// without end.
 #[derive(Debug)]
 pub struct ChildTables<R> {
     learned: HashMap<R, Learned>,
     index: SubscriptionIndex<R>,
+    /// Routes each child holds, so that a peer holding none costs nothing to drop.
+    holdings: HashMap<NodeId, usize>,
     max_entries: usize,
 }
 
@@ -52,7 +54,21 @@ impl<R: RouteKey> ChildTables<R> {
         ChildTables {
             learned: HashMap::new(),
             index: SubscriptionIndex::new(),
+            holdings: HashMap::new(),
             max_entries,
+        }
+    }
+
+    fn hold(&mut self, child: NodeId) {
+        *self.holdings.entry(child).or_default() += 1;
+    }
+
+    fn unhold(&mut self, child: &NodeId) {
+        if let Some(count) = self.holdings.get_mut(child) {
+            *count -= 1;
+            if *count == 0 {
+                self.holdings.remove(child);
+            }
         }
     }
 
@@ -92,16 +108,29 @@ impl<R: RouteKey> ChildTables<R> {
                 learned.expires = expires;
                 match learned.holders.iter_mut().find(|(h, _)| *h == child) {
                     Some((_, until)) => *until = lease,
-                    None => learned.holders.push((child, lease)),
+                    None => {
+                        learned.holders.push((child, lease));
+                        self.hold(child);
+                    }
                 }
                 Learnt::Known
             }
+            // Only a child holding the route may change its filter: another peer naming it
+            // must not take it over.
+            Some(learned) if !learned.holders.iter().any(|(h, _)| *h == child) => Learnt::Refused,
             Some(learned) => {
-                *learned = Learned {
-                    text,
-                    expires,
-                    holders: vec![(child, lease)],
-                };
+                let before = std::mem::replace(
+                    learned,
+                    Learned {
+                        text,
+                        expires,
+                        holders: vec![(child, lease)],
+                    },
+                );
+                for (holder, _) in &before.holders {
+                    self.unhold(holder);
+                }
+                self.hold(child);
                 self.index.insert(sub, filter);
                 Learnt::Changed
             }
@@ -115,6 +144,7 @@ impl<R: RouteKey> ChildTables<R> {
                         holders: vec![(child, lease)],
                     },
                 );
+                self.hold(child);
                 self.index.insert(sub, filter);
                 Learnt::New
             }
@@ -144,7 +174,12 @@ impl<R: RouteKey> ChildTables<R> {
         };
         let before = learned.holders.len();
         learned.holders.retain(|(h, _)| h != child);
-        if learned.holders.len() == before || !learned.holders.is_empty() {
+        if learned.holders.len() == before {
+            return false;
+        }
+        let gone = learned.holders.is_empty();
+        self.unhold(child);
+        if !gone {
             return false;
         }
         self.learned.remove(sub);
@@ -165,6 +200,9 @@ impl<R: RouteKey> ChildTables<R> {
 
     /// `child` holds nothing any more; returns the subscriptions now gone, in id order.
     pub fn drop_child(&mut self, child: &NodeId) -> Vec<R> {
+        if !self.holdings.contains_key(child) {
+            return Vec::new();
+        }
         let held: Vec<R> = self
             .learned
             .iter()
@@ -197,12 +235,14 @@ impl<R: RouteKey> ChildTables<R> {
         lapsed
     }
 
-    /// The children holding some subscription that matches `event`, in key order.
-    pub fn interested(&self, event: &Event) -> BTreeSet<NodeId> {
+    /// The children holding a route that `along` accepts and whose filter matches `event`, in
+    /// key order.
+    pub fn interested(&self, event: &Event, along: impl Fn(&R) -> bool) -> BTreeSet<NodeId> {
         self.index
             .matches(event)
             .into_iter()
-            .filter_map(|sub| self.learned.get(sub))
+            .filter(|route| along(route))
+            .filter_map(|route| self.learned.get(route))
             .flat_map(|l| l.holders.iter().map(|&(h, _)| h))
             .collect()
     }
@@ -243,7 +283,7 @@ mod tests {
         assert_eq!(learn(&mut tables, 3, 2, "y > 1", 100), Learnt::New);
         let event = sift_matcher::Event::from_json(r#"{"x": 5}"#, &Default::default()).unwrap();
         assert_eq!(
-            tables.interested(&event),
+            tables.interested(&event, |_| true),
             BTreeSet::from([node(1), node(2)])
         );
         assert_eq!(tables.lapsed(60), vec![(sub(1), node(2))]);
@@ -254,7 +294,7 @@ mod tests {
         assert!(tables.forget(&node(2), &sub(1)));
         assert_eq!(tables.drop_child(&node(3)), vec![sub(2)]);
         assert_eq!(tables.len(), 0);
-        assert!(tables.interested(&event).is_empty());
+        assert!(tables.interested(&event, |_| true).is_empty());
     }
 
     #[test]
@@ -262,8 +302,10 @@ mod tests {
         let mut tables = ChildTables::new(1);
         learn(&mut tables, 1, 1, "x > 1", 100);
         assert_eq!(learn(&mut tables, 1, 1, "x < 1", 100), Learnt::Changed);
+        // A child that does not hold it cannot change it.
+        assert_eq!(learn(&mut tables, 2, 1, "x == 7", 100), Learnt::Refused);
         let event = sift_matcher::Event::from_json(r#"{"x": 5}"#, &Default::default()).unwrap();
-        assert!(tables.interested(&event).is_empty());
+        assert!(tables.interested(&event, |_| true).is_empty());
         assert_eq!(learn(&mut tables, 1, 2, "x > 1", 100), Learnt::Refused);
     }
 }

@@ -1,7 +1,7 @@
 //! What a node has announced to a parent, with covering: a route whose filter is covered by
 //! one already announced is held back, and announced when its coverer goes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sift_matcher::{Filter, NormalForm};
 
@@ -25,7 +25,7 @@ pub struct Upward<R> {
     coverers: Vec<Coverer<R>>,
     /// Held-back route → the announced one covering it.
     suppressed: HashMap<R, R>,
-    covered_by: HashMap<R, Vec<R>>,
+    covered_by: HashMap<R, BTreeSet<R>>,
 }
 
 impl<R> Default for Upward<R> {
@@ -77,7 +77,7 @@ impl<R: RouteKey> Upward<R> {
         let form = NormalForm::of(filter);
         if let Some(coverer) = self.coverers.iter().find(|c| c.form.covers(&form)) {
             self.suppressed.insert(sub, coverer.sub);
-            self.covered_by.entry(coverer.sub).or_default().push(sub);
+            self.covered_by.entry(coverer.sub).or_default().insert(sub);
             return Offer::Nothing;
         }
         self.sent.insert(sub);
@@ -94,12 +94,12 @@ impl<R: RouteKey> Upward<R> {
         Offer::Announce
     }
 
-    /// Takes a subscription back. Returns whether it had been announced (the parent must be
-    /// told) and the subscriptions it was covering, now to be offered again.
+    /// Takes a route back. Returns whether it had been announced (the parent must be told)
+    /// and the routes it was covering, in order, now to be offered again.
     pub fn withdraw(&mut self, sub: &R) -> (bool, Vec<R>) {
         if let Some(coverer) = self.suppressed.remove(sub) {
             if let Some(covered) = self.covered_by.get_mut(&coverer) {
-                covered.retain(|s| s != sub);
+                covered.remove(sub);
             }
             return (false, Vec::new());
         }
@@ -107,7 +107,12 @@ impl<R: RouteKey> Upward<R> {
             return (false, Vec::new());
         }
         self.coverers.retain(|c| c.sub != *sub);
-        let uncovered = self.covered_by.remove(sub).unwrap_or_default();
+        let uncovered: Vec<R> = self
+            .covered_by
+            .remove(sub)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         for s in &uncovered {
             self.suppressed.remove(s);
         }

@@ -386,7 +386,7 @@ impl Selective {
             return;
         }
         out.matching_ops += self.children.len() as u64;
-        for child in self.children.interested(&publication.event) {
+        for child in self.children.interested(&publication.event, |_| true) {
             if Some(child) != from && Some(child) != self.parent {
                 out.send(child, routed());
             }
