@@ -27,7 +27,8 @@ pub(super) struct Axes<'a> {
 }
 
 const SIZE: (u32, u32) = (760, 460);
-const PALETTE: [RGBColor; 10] = [
+/// One color per strategy, so that a comparison of them all draws no two alike.
+const PALETTE: [RGBColor; 11] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -38,7 +39,9 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(227, 119, 194),
     RGBColor(140, 86, 75),
     RGBColor(188, 189, 34),
+    RGBColor(0, 0, 0),
 ];
+const _: () = assert!(PALETTE.len() >= sift_core::StrategyKind::ALL.len());
 
 fn failed(error: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a chart: {error}")
