@@ -131,6 +131,8 @@ pub struct FileConfig {
     pub name: Option<String>,
     /// `broker` or `master`, for the broker architectures.
     pub role: Option<String>,
+    /// The dht's rendezvous nodes per key.
+    pub replicas: Option<u8>,
     pub trace: Option<PathBuf>,
     pub trace_start: Option<u64>,
     pub limits: Option<ApiLimits>,

@@ -5,7 +5,9 @@
 mod support;
 
 use serde_json::json;
-use support::{NodeProcess, collect, publish, settle, subscribe_pull, temp_dir, wait_for_overlay};
+use support::{
+    NodeProcess, collect, node_refuses, publish, settle, subscribe_pull, temp_dir, wait_for_overlay,
+};
 
 /// Starts five nodes of `strategy`, the first ones with `roles`, and checks delivery.
 async fn delivers_exactly(strategy: &str, roles: &[&[&str]]) {
@@ -103,13 +105,7 @@ fn a_role_the_strategy_does_not_have_is_refused() {
         ("flat", "master"),
         ("flat", "boss"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sift"))
-            .args(["node", "--strategy", strategy, "--role", role])
-            .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = node_refuses(&["--strategy", strategy, "--role", role]);
         assert!(stderr.contains("role"), "{strategy} {role}: {stderr}");
     }
 }

@@ -1,13 +1,14 @@
 //! The `dht` strategy on sixteen real `sift node` processes on loopback: libp2p's Kademlia
 //! fills the tables, subscriptions climb toward their rendezvous nodes, and every subscriber
-//! gets each matching event once, whichever node publishes it.
+//! gets each matching event once, whichever node publishes it; `--replicas` is refused
+//! where it does not belong.
 
 mod support;
 
 use std::time::Duration;
 
 use serde_json::json;
-use support::{NodeProcess, collect, publish, subscribe_pull, wait_for_overlay};
+use support::{NodeProcess, collect, node_refuses, publish, subscribe_pull, wait_for_overlay};
 
 const NODES: usize = 16;
 
@@ -84,5 +85,16 @@ async fn sixteen_nodes_deliver_exactly() {
             filters[f],
             node.api
         );
+    }
+}
+
+#[test]
+fn replicas_belong_to_the_dht_and_are_at_least_one() {
+    for (strategy, replicas, expected) in [
+        ("selective", "2", "replicas belong to the dht"),
+        ("dht", "0", "0"),
+    ] {
+        let stderr = node_refuses(&["--strategy", strategy, "--replicas", replicas]);
+        assert!(stderr.contains(expected), "{strategy} {replicas}: {stderr}");
     }
 }

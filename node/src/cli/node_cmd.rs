@@ -47,6 +47,10 @@ pub struct NodeArgs {
     /// (hierarchical) [default: neither, a client node]
     #[arg(long, env = "SIFT_ROLE", value_name = "ROLE")]
     role: Option<BrokerRole>,
+    /// For the dht: rendezvous nodes per key (subscriptions join each, events visit one);
+    /// every node of an overlay must use the same [default: 1]
+    #[arg(long, env = "SIFT_REPLICAS", value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    replicas: Option<u8>,
     /// The node's name in its banner, stats and trace [default: the end of its peer id]
     #[arg(long, env = "SIFT_NAME")]
     name: Option<String>,
@@ -74,6 +78,7 @@ impl NodeArgs {
     fn node_config(self) -> Result<NodeConfig> {
         let mut config = NodeConfig::daemon_defaults();
         let mut gossip = GossipSettings::default();
+        let mut replicas = None;
         if let Some(path) = &self.config {
             let file = FileConfig::load(path)?;
             let addrs = |list: Vec<String>, key: &str| -> Result<Vec<Multiaddr>> {
@@ -108,6 +113,10 @@ impl NodeArgs {
                         .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?,
                 );
             }
+            if file.replicas == Some(0) {
+                anyhow::bail!("{}: replicas must be at least 1", path.display());
+            }
+            replicas = file.replicas;
             config.data_dir = file.data_dir.or(config.data_dir);
             config.name = file.name.or(config.name);
             if let Some(limits) = file.limits {
@@ -142,6 +151,15 @@ impl NodeArgs {
                  hierarchical and flat, a master to hierarchical only",
                 config.strategy
             );
+        }
+        if let Some(replicas) = self.replicas.or(replicas) {
+            if config.strategy != StrategyKind::Dht {
+                anyhow::bail!(
+                    "replicas belong to the dht strategy, not to {}",
+                    config.strategy
+                );
+            }
+            config.protocol.dht.replicas = replicas;
         }
         gossip
             .overridden_by(&self.gossip)

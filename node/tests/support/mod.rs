@@ -128,6 +128,23 @@ pub fn cluster(n: usize, traces: Option<&std::path::Path>) -> Vec<NodeProcess> {
 }
 
 /// A fresh directory under the system's temporary one.
+/// Starts `sift node` with `args` on loopback ports, expects it to refuse them at once, and
+/// returns what it said on stderr.
+pub fn node_refuses(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .arg("node")
+        .args(args)
+        .args(["--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .output()
+        .expect("the sift binary runs");
+    assert!(
+        !out.status.success(),
+        "`sift node {}` started",
+        args.join(" ")
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "sift-e2e-{}-{name}-{}",
