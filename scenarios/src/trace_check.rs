@@ -135,6 +135,19 @@ fn text<'v>(record: &'v Value, field: &str) -> Result<&'v str, String> {
         .ok_or_else(|| format!("a `{}` record without a `{field}`", record["kind"]))
 }
 
+/// A subscription's or event's id: a string (the daemon's) or a whole number (the
+/// simulator's); the contract says only that it is unique in the run.
+fn id(record: &Value, field: &str) -> Result<String, String> {
+    match &record[field] {
+        Value::String(text) => Ok(text.clone()),
+        Value::Number(n) if n.is_u64() => Ok(n.to_string()),
+        _ => Err(format!(
+            "a `{}` record without a `{field}` (a string or a whole number)",
+            record["kind"]
+        )),
+    }
+}
+
 fn number(map: &mut HashMap<String, u32>, key: &str) -> u32 {
     let next = map.len() as u32;
     *map.entry(key.to_owned()).or_insert(next)
@@ -144,32 +157,47 @@ impl Feed {
     fn record(&mut self, located: &Located) -> Result<(), String> {
         let record = &located.record;
         let t = located.t;
-        let node = number(&mut self.nodes, text(record, "node")?);
+        // Records about the run as a whole (the summary, most faults) name no node.
+        let node = match record["node"].as_str() {
+            Some(name) => Some(number(&mut self.nodes, name)),
+            None => None,
+        };
+        let at_node =
+            || node.ok_or_else(|| format!("a `{}` record without a `node`", record["kind"]));
         match text(record, "kind")? {
             "subscribe" => {
                 let filter = Filter::parse(text(record, "filter")?)
                     .map_err(|e| format!("bad filter at byte {}: {}", e.offset, e.message))?;
-                let sub = number(&mut self.subs, text(record, "sub")?);
+                let sub = number(&mut self.subs, &id(record, "sub")?);
                 let expires = record["expires"].as_u64();
-                self.checker.subscribe(sub, node, &filter, t, expires);
+                self.checker.subscribe(sub, at_node()?, &filter, t, expires);
             }
             "unsubscribe" | "expire" => {
-                let sub = number(&mut self.subs, text(record, "sub")?);
+                let sub = number(&mut self.subs, &id(record, "sub")?);
                 self.checker.unsubscribe(sub, t);
             }
             "publish" => {
                 let event = Event::from_json(&record["event"].to_string(), &EventLimits::default())
                     .map_err(|e| format!("bad event: {e}"))?;
-                let id = number(&mut self.events, text(record, "event_id")?);
-                self.checker.publish(id, &event, t);
+                let event_id = number(&mut self.events, &id(record, "event_id")?);
+                self.checker.publish(event_id, &event, t);
             }
             "deliver" => {
-                let sub = number(&mut self.subs, text(record, "sub")?);
-                let event = number(&mut self.events, text(record, "event_id")?);
+                let sub = number(&mut self.subs, &id(record, "sub")?);
+                let event = number(&mut self.events, &id(record, "event_id")?);
                 let latency = record["latency_us"].as_u64().unwrap_or(0);
                 self.checker.deliver(event, sub, latency);
             }
-            "fault" if record["fault"] == "crash" => self.checker.crash(node, t),
+            // A node's own record, or the simulator's, which names the nodes it crashed.
+            "fault" if record["fault"] == "crash" => match record["nodes"].as_array() {
+                Some(names) => {
+                    for name in names.iter().filter_map(Value::as_str) {
+                        let crashed = number(&mut self.nodes, name);
+                        self.checker.crash(crashed, t);
+                    }
+                }
+                None => self.checker.crash(at_node()?, t),
+            },
             // Other faults and the summary carry nothing the check needs.
             _ => {}
         }
@@ -206,6 +234,29 @@ mod tests {
         assert_eq!(report.deliveries, 1);
         assert_eq!(report.missing, 1, "e3 was owed");
         assert!(!report.is_exact());
+    }
+
+    /// The simulator numbers its subscriptions and events, and writes records about the run
+    /// as a whole (faults, the summary) without a node; the daemons name everything.
+    #[test]
+    fn numbered_ids_check_as_named_ones() {
+        let run = trace(&[
+            r#"{"t":0,"node":"n1","kind":"subscribe","sub":0,"filter":"x > 1","expires":null}"#,
+            r#"{"t":4000000,"node":"n2","kind":"publish","event_id":0,"event":{"x":2}}"#,
+            r#"{"t":4000900,"node":"n1","kind":"deliver","sub":0,"event_id":0,"latency_us":900}"#,
+            // The simulator's crash names its nodes; a crashed subscriber is owed nothing.
+            r#"{"t":5000000,"node":null,"kind":"fault","fault":"crash","nodes":["n1"]}"#,
+            r#"{"t":9000000,"node":"n2","kind":"publish","event_id":1,"event":{"x":3}}"#,
+            r#"{"t":9500000,"node":null,"kind":"summary","nodes":2}"#,
+        ]);
+        let report = check_traces(vec![run], 1_000_000).unwrap();
+        assert_eq!((report.deliveries, report.missing), (1, 0));
+        assert!(report.is_exact());
+        let negative = trace(&[
+            r#"{"t":0,"node":"n1","kind":"subscribe","sub":-1,"filter":"x > 1","expires":null}"#,
+        ]);
+        let error = check_traces(vec![negative], 0).unwrap_err();
+        assert!(error.message.contains("whole number"), "{error}");
     }
 
     #[test]
