@@ -45,6 +45,7 @@ const RESEND_CAPACITY: usize = 1_024;
 /// The upkeep period: lookups' timeouts, lapsed routes, renewals, bucket refreshes.
 const TICK: Micros = 1_000_000;
 
+/// A walk sent: routed again from here, with the hops it had here, if `to` is reported down.
 #[derive(Debug)]
 struct Sent {
     at: Micros,
@@ -119,7 +120,11 @@ impl Dht {
         self.lookups.failed(now, &peer, &mut ask);
         self.ask(ask, out);
         if self.table.remove(&peer) {
-            self.lost.lose(now, peer);
+            // Only the strategy's own lookups probe lost peers; the driver's Kademlia finds
+            // them again by itself.
+            if self.config.discovery == Discovery::Lookups {
+                self.lost.lose(now, peer);
+            }
             // Place the routes before routing the events again, so both take the new hops.
             self.trees.parent_down(&self.table, &peer);
         }
@@ -224,13 +229,12 @@ impl Dht {
             out.arrivals.push(hops);
             return;
         };
-        let hops = hops.saturating_add(1);
         out.send(
             next,
             Message::Toward {
                 key,
                 publication: Arc::clone(&publication),
-                hops,
+                hops: hops.saturating_add(1),
             },
         );
         if self.recent.len() == RESEND_CAPACITY {
@@ -241,7 +245,7 @@ impl Dht {
             to: next,
             key,
             publication,
-            hops: hops - 1,
+            hops,
         });
     }
 

@@ -59,7 +59,7 @@ pub struct Trees {
     /// Every route known, own or learned, by key.
     by_key: BTreeMap<Key, BTreeSet<RouteId>>,
     /// Joins and leaves for each parent, sent when the input is done.
-    to_join: BTreeMap<NodeId, Vec<RouteId>>,
+    to_join: BTreeMap<NodeId, BTreeSet<RouteId>>,
     to_leave: BTreeMap<NodeId, Vec<RouteId>>,
     lease: Micros,
     last_renewal: Micros,
@@ -131,9 +131,7 @@ impl Trees {
             return;
         };
         for key in own.keys {
-            let route = RouteId { sub: *sub, key };
-            self.unknown(&route);
-            self.withdraw(table, route, true);
+            self.gone(table, RouteId { sub: *sub, key });
         }
     }
 
@@ -323,9 +321,7 @@ impl Trees {
                 );
             }
         }
-        for (parent, mut routes) in std::mem::take(&mut self.to_join) {
-            routes.sort_unstable();
-            routes.dedup();
+        for (parent, routes) in std::mem::take(&mut self.to_join) {
             // A route gone since it was queued drops out here.
             let joins: Vec<RouteAnnouncement> = routes
                 .into_iter()
@@ -356,7 +352,7 @@ impl Trees {
         }
     }
 
-    /// A learned route is no longer held for any child.
+    /// A route is known here no more: an own one ended, or no child holds a learned one.
     fn gone(&mut self, table: &RoutingTable, route: RouteId) {
         self.unknown(&route);
         self.withdraw(table, route, true);
@@ -383,7 +379,7 @@ impl Trees {
         self.offered_to.insert(route, parent);
         let up = self.upward.entry((parent, route.key)).or_default();
         if up.offer(route, filter) == Offer::Announce {
-            self.to_join.entry(parent).or_default().push(route);
+            self.to_join.entry(parent).or_default().insert(route);
         }
     }
 
