@@ -123,6 +123,55 @@ impl LocalDelivery {
         hops: u16,
         out: &mut Outputs,
     ) -> bool {
+        if !self.take_in(now, publication, hops, out) {
+            return false;
+        }
+        self.deliver_matching(publication, out);
+        true
+    }
+
+    /// Delivers a publication just taken in ([`Self::take_in`]) to every matching
+    /// subscription.
+    pub fn deliver_matching(&self, publication: &Arc<Publication>, out: &mut Outputs) {
+        if !self.subs.is_empty() {
+            out.matching_ops += self.subs.len() as u64;
+            let matched = self.index.matches(&publication.event).into_iter().copied();
+            deliver(matched.collect(), publication, out);
+        }
+    }
+
+    /// [`Self::deliver_matching`] for a caller that knows no subscription outside
+    /// `candidates` can match (ids this node does not hold are passed over): only their
+    /// filters are evaluated. They are evaluated all the same, so the deliveries are exact
+    /// whatever the caller was told.
+    pub fn deliver_among(
+        &self,
+        publication: &Arc<Publication>,
+        candidates: &[SubId],
+        out: &mut Outputs,
+    ) {
+        let held: Vec<&Subscription> = candidates
+            .iter()
+            .filter_map(|id| self.subs.get(id))
+            .collect();
+        out.matching_ops += held.len() as u64;
+        let matched = held
+            .into_iter()
+            .filter(|sub| sub.filter.matches(&publication.event))
+            .map(|sub| sub.id);
+        deliver(matched.collect(), publication, out);
+    }
+
+    /// The first time `publication` (having travelled `hops` hops) is seen, reports its
+    /// reach, expires what is due and returns true; a repeat changes nothing and returns
+    /// false. [`Self::receive`] is this and [`Self::deliver_matching`].
+    pub fn take_in(
+        &mut self,
+        now: Micros,
+        publication: &Arc<Publication>,
+        hops: u16,
+        out: &mut Outputs,
+    ) -> bool {
         if !self.seen.insert(now, &publication.id) {
             return false;
         }
@@ -131,20 +180,20 @@ impl LocalDelivery {
             hops,
         });
         self.expire(now, out);
-        if !self.subs.is_empty() {
-            out.matching_ops += self.subs.len() as u64;
-            // The index returns matches in an order of its own: the outputs must depend on the
-            // inputs alone.
-            let mut matched = self.index.matches(&publication.event);
-            matched.sort_unstable();
-            out.deliveries
-                .extend(matched.into_iter().map(|&sub| Delivery {
-                    sub,
-                    publication: Arc::clone(publication),
-                }));
-        }
         true
     }
+}
+
+/// Delivers `publication` to the `matched` subscriptions, each once, in id order: matches
+/// come in an order of their own, and the outputs must depend on the inputs alone.
+fn deliver(mut matched: Vec<SubId>, publication: &Arc<Publication>, out: &mut Outputs) {
+    matched.sort_unstable();
+    matched.dedup();
+    out.deliveries
+        .extend(matched.into_iter().map(|sub| Delivery {
+            sub,
+            publication: Arc::clone(publication),
+        }));
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::gossip::Exchange;
 use crate::id::{EventId, NodeId, SubId};
 use crate::keyspace::Key;
 use crate::membership::MembershipMessage;
-use crate::routes::{RouteAnnouncement, RouteId};
+use crate::routes::{RouteAnnouncement, RouteId, RouteTag};
 use crate::selective::Announcement;
 use crate::strategy::Publication;
 use crate::tree::TreeOffer;
@@ -59,10 +59,15 @@ pub enum Message {
     Unknown {
         subs: Vec<SubId>,
     },
-    /// An event routed by content, and the hops it has travelled.
+    /// An event routed by content, and the hops it has travelled. `matched` (`selective`,
+    /// from a parent to a child; empty otherwise): the receiver's announced routes the event
+    /// matched at the sender, by the tags the receiver gave them, so that the receiver need
+    /// not match it against them again.
     Routed {
         publication: Arc<Publication>,
         hops: u16,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        matched: Vec<RouteTag>,
     },
     /// An event pushed by a gossip protocol: a rumor, the blind counter's forward, pbcast's
     /// first phase, Plumtree's eager push or graft answer.
@@ -278,6 +283,17 @@ mod tests {
         }
     }
 
+    fn routed(matched: Vec<RouteTag>) -> Message {
+        let Message::Flood { publication, hops } = flood() else {
+            unreachable!("flood() builds a flood message")
+        };
+        Message::Routed {
+            publication,
+            hops,
+            matched,
+        }
+    }
+
     fn membership() -> Message {
         Message::Membership(MembershipMessage::Shuffle {
             origin: NodeId::from_bytes([3; 32]),
@@ -290,6 +306,8 @@ mod tests {
     fn messages_round_trip() {
         for msg in [
             flood(),
+            routed(Vec::new()),
+            routed(vec![0, 23, 1 << 40]),
             membership(),
             Message::Membership(MembershipMessage::Ping),
         ] {
@@ -298,6 +316,16 @@ mod tests {
             let back = decode(&frame, DEFAULT_MAX_FRAME, &EventLimits::default()).unwrap();
             assert_eq!(back, msg);
         }
+    }
+
+    #[test]
+    fn lists_of_matched_routes_cost_a_few_bytes_and_none_when_empty() {
+        // An empty list is left out: the message is a flood's but for the variant's name.
+        let bare = encoded_len(&routed(Vec::new()));
+        assert_eq!(bare, encoded_len(&flood()) + "Routed".len() - "Flood".len());
+        // The field's name, the array's header and a byte per small tag.
+        let listed = encoded_len(&routed(vec![1, 2, 3]));
+        assert_eq!(listed, bare + 1 + "matched".len() + 1 + 3);
     }
 
     #[test]
@@ -405,6 +433,7 @@ mod properties {
                     id,
                     filter: filter.into(),
                     expires_in,
+                    tag: expires_in.map(|e| e / 3),
                 })
                 .collect()
         })

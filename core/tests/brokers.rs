@@ -199,6 +199,7 @@ fn a_node_cannot_store_or_drop_another_nodes_subscriptions() {
         },
         filter: "x > 0".into(),
         expires_in: None,
+        tag: None,
     };
     // Node 7 stores a subscription in node 6's name and retracts node 5's.
     let attacker = net.ids[7];
@@ -240,6 +241,7 @@ fn a_lease_or_expiry_beyond_the_clock_is_held_without_overflow() {
         },
         filter: "x > 0".into(),
         expires_in: Some(u64::MAX),
+        tag: None,
     };
     let from = net.ids[6];
     net.queue

@@ -51,8 +51,14 @@ fn valid_frames(rng: &mut ChaCha8Rng) -> Vec<Vec<u8>> {
             events: vec![(publication.id, 4)],
         },
         Message::Routed {
-            publication,
+            publication: Arc::clone(&publication),
             hops: 1,
+            matched: Vec::new(),
+        },
+        Message::Routed {
+            publication,
+            hops: 2,
+            matched: vec![0, 7, 1 << 40],
         },
         Message::Tree(TreeOffer {
             version: 5,
@@ -67,6 +73,7 @@ fn valid_frames(rng: &mut ChaCha8Rng) -> Vec<Vec<u8>> {
                 id: sub,
                 filter: market.subscription(rng).into(),
                 expires_in: Some(1_000),
+                tag: Some(12),
             }],
         },
         Message::Retract { subs: vec![sub; 3] },

@@ -272,6 +272,7 @@ impl Dht {
                     Message::Routed {
                         publication: Arc::clone(publication),
                         hops: hops.saturating_add(1),
+                        matched: Vec::new(),
                     },
                 );
             }
@@ -311,9 +312,9 @@ impl Dht {
                     self.toward(now, key, publication, hops, out);
                 }
             }
-            Message::Routed { publication, hops }
-                if self.local.receive(now, &publication, hops, out) =>
-            {
+            Message::Routed {
+                publication, hops, ..
+            } if self.local.receive(now, &publication, hops, out) => {
                 self.down(&publication, hops, Some(from), out);
             }
             // Another strategy's traffic from a misconfigured peer: nothing to do with it.

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use sift_core::keyspace::Key;
-use sift_core::routes::{ChildTables, Learnt, Offer, RouteAnnouncement, RouteId, Upward};
+use sift_core::routes::{ChildTables, Holder, Learnt, Offer, RouteAnnouncement, RouteId, Upward};
 use sift_core::selective::{Announcement, MAX_BATCH};
 use sift_core::{Message, Micros, NodeId, Outputs, SubId, Subscription};
 use sift_matcher::{Event, Filter, FilterLimits};
@@ -158,10 +158,12 @@ impl Trees {
             }
             let expires = joined.sub.expires_in.map(|left| now.saturating_add(left));
             let text = joined.sub.filter;
-            match self
-                .children
-                .learn(child, route, text, &filter, expires, lease)
-            {
+            let holder = Holder {
+                child,
+                until: lease,
+                tag: None,
+            };
+            match self.children.learn(holder, route, text, &filter, expires) {
                 Learnt::New => {
                     self.known(route);
                     self.offer_filter(table, route, &filter);
@@ -419,6 +421,7 @@ impl Trees {
                 id: route.sub,
                 filter,
                 expires_in: expires.map(|at| at.saturating_sub(now)),
+                tag: None,
             },
         })
     }

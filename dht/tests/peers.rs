@@ -68,6 +68,7 @@ fn join(key: Key, origin: NodeId, seq: u64, filter: &str) -> Message {
                 id: SubId { origin, seq },
                 filter: filter.into(),
                 expires_in: None,
+                tag: None,
             },
         }],
     }
@@ -222,6 +223,7 @@ fn peer_message(peers: Vec<NodeId>) -> impl Strategy<Value = (usize, Message)> {
                             id: r.sub,
                             filter: f.into(),
                             expires_in,
+                            tag: None,
                         },
                     })
                     .collect(),

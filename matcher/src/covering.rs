@@ -48,6 +48,30 @@ impl NormalForm {
     }
 }
 
+/// The attributes a form's events surely carry, as a mask with one bit per attribute (chosen by
+/// the name's hash): a quick necessary condition for covering, see
+/// [`NormalForm::required_names`].
+pub type NameMask = u64;
+
+impl NormalForm {
+    /// For a form of one satisfiable conjunction, the attributes of its positive atoms; `None`
+    /// for any other form. If `a.covers(b)` and both are `Some`, every bit of `a`'s mask is
+    /// in `b`'s: a positive atom is implied only by a positive atom on the same attribute
+    /// (see `Conjunction::implies`). A caller checking many pairs keeps the masks and skips
+    /// the pairs they rule out, without reading the forms.
+    pub fn required_names(&self) -> Option<NameMask> {
+        match self.conjunctions.as_slice() {
+            [only] if !only.is_unsatisfiable() => Some(
+                only.atoms
+                    .iter()
+                    .filter(|a| !a.negated)
+                    .fold(0, |mask, a| mask | a.predicate.path.hash_bit()),
+            ),
+            _ => None,
+        }
+    }
+}
+
 impl Conjunction {
     /// Whether every event matching `other` matches `self`.
     pub fn covers(&self, other: &Conjunction) -> bool {

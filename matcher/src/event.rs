@@ -79,7 +79,24 @@ pub enum EventError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
     name: Box<str>,
+    /// [`name_hash`] of the name, computed once when the event is built: an event is matched
+    /// against many indexes (one per overlay node in the simulator), and each looks the
+    /// event's names up by it.
+    name_hash: u64,
     values: Values,
+}
+
+/// Events with at most this many attributes are searched by hash rather than in name order:
+/// beyond it, comparing every hash costs more than a binary search's few name comparisons.
+const MAX_SCANNED_ATTRIBUTES: usize = 64;
+
+/// The hash of an attribute name that indexes look names up by: the same for every index and
+/// event in the process, seeded at random per process so that a peer cannot choose names
+/// that collide.
+pub(crate) fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::SeedableRandomState::with_seed(0, foldhash::SharedSeed::global_random())
+        .hash_one(name)
 }
 
 /// Most attributes hold one value; keeping it inline saves an allocation per attribute.
@@ -92,6 +109,10 @@ enum Values {
 impl Attribute {
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(crate) fn name_hash(&self) -> u64 {
+        self.name_hash
     }
 
     /// The attribute's values; never empty.
@@ -188,10 +209,23 @@ impl Event {
 
     /// The values of attribute `name`, if present.
     pub fn get(&self, name: &str) -> Option<&[Value]> {
-        self.attributes
-            .binary_search_by(|a| a.name.as_ref().cmp(name))
-            .ok()
-            .map(|i| self.attributes[i].values())
+        self.lookup(name, name_hash(name))
+    }
+
+    /// [`Self::get`] for a name whose [`name_hash`] is known. A small event is searched by
+    /// hash, which compares one name at most; a large one by name, in order.
+    pub(crate) fn lookup(&self, name: &str, hash: u64) -> Option<&[Value]> {
+        let found = if self.attributes.len() <= MAX_SCANNED_ATTRIBUTES {
+            self.attributes
+                .iter()
+                .find(|a| a.name_hash == hash && *a.name == *name)
+        } else {
+            self.attributes
+                .binary_search_by(|a| a.name.as_ref().cmp(name))
+                .ok()
+                .map(|i| &self.attributes[i])
+        };
+        found.map(Attribute::values)
     }
 
     /// The attributes in name order.
@@ -410,6 +444,7 @@ impl<'l> Builder<'l> {
             });
         }
         self.attributes.push(Attribute {
+            name_hash: name_hash(&name),
             name: name.into_boxed_str(),
             values,
         });

@@ -290,6 +290,7 @@ impl Brokered {
                         id: sub,
                         filter: Arc::clone(&placed.text),
                         expires_in: placed.expires.map(|at| at.saturating_sub(now)),
+                        tag: None,
                     })
                 })
                 .collect();

@@ -3,15 +3,16 @@
 //! two while a tree turns), each with its lease, and one index over all of them, so an event is
 //! matched once per node rather than once per child.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use sift_matcher::{Event, Filter, SubscriptionIndex};
 
 use crate::id::NodeId;
 use crate::strategy::Micros;
 
-use super::RouteKey;
+use super::{RouteKey, RouteTag};
 
 /// A subscription as children announced it. The parsed filter lives only in the index: the
 /// text is enough to announce it onward, and is parsed again in the rare case it must be
@@ -20,8 +21,18 @@ use super::RouteKey;
 pub struct Learned {
     pub text: Arc<str>,
     pub expires: Option<Micros>,
-    /// The children holding it and when each one's lease runs out.
-    holders: Vec<(NodeId, Micros)>,
+    /// The children holding it.
+    holders: Vec<Holder>,
+}
+
+/// A child holding a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub child: NodeId,
+    /// When its lease runs out.
+    pub until: Micros,
+    /// The child's tag for the route, if it gave one (see [`super::RouteTag`]).
+    pub tag: Option<RouteTag>,
 }
 
 /// What [`ChildTables::learn`] did.
@@ -52,9 +63,9 @@ pub struct ChildTables<R> {
 impl<R: RouteKey> ChildTables<R> {
     pub fn new(max_entries: usize) -> Self {
         ChildTables {
-            learned: HashMap::new(),
+            learned: HashMap::default(),
             index: SubscriptionIndex::new(),
-            holdings: HashMap::new(),
+            holdings: HashMap::default(),
             max_entries,
         }
     }
@@ -92,24 +103,29 @@ impl<R: RouteKey> ChildTables<R> {
         subs
     }
 
-    /// Takes in `child`'s announcement of `sub` with its parsed `filter`.
+    /// Takes in `holder`'s announcement of `sub` with its parsed `filter`.
     pub fn learn(
         &mut self,
-        child: NodeId,
+        holder: Holder,
         sub: R,
         text: Arc<str>,
         filter: &Filter,
         expires: Option<Micros>,
-        lease: Micros,
     ) -> Learnt {
+        let child = holder.child;
         let full = self.learned.len() >= self.max_entries;
         match self.learned.get_mut(&sub) {
             Some(learned) if learned.text == text => {
                 learned.expires = expires;
-                match learned.holders.iter_mut().find(|(h, _)| *h == child) {
-                    Some((_, until)) => *until = lease,
+                match learned.holders.iter_mut().find(|h| h.child == child) {
+                    Some(known) => {
+                        known.until = holder.until;
+                        // A child's tags only grow: a late copy of an older announcement
+                        // must not bring back the tag a newer one replaced.
+                        known.tag = known.tag.max(holder.tag);
+                    }
                     None => {
-                        learned.holders.push((child, lease));
+                        learned.holders.push(holder);
                         self.hold(child);
                     }
                 }
@@ -117,18 +133,18 @@ impl<R: RouteKey> ChildTables<R> {
             }
             // Only a child holding the route may change its filter: another peer naming it
             // must not take it over.
-            Some(learned) if !learned.holders.iter().any(|(h, _)| *h == child) => Learnt::Refused,
+            Some(learned) if !learned.holders.iter().any(|h| h.child == child) => Learnt::Refused,
             Some(learned) => {
                 let before = std::mem::replace(
                     learned,
                     Learned {
                         text,
                         expires,
-                        holders: vec![(child, lease)],
+                        holders: vec![holder],
                     },
                 );
-                for (holder, _) in &before.holders {
-                    self.unhold(holder);
+                for old in &before.holders {
+                    self.unhold(&old.child);
                 }
                 self.hold(child);
                 self.index.insert(sub, filter);
@@ -141,7 +157,7 @@ impl<R: RouteKey> ChildTables<R> {
                     Learned {
                         text,
                         expires,
-                        holders: vec![(child, lease)],
+                        holders: vec![holder],
                     },
                 );
                 self.hold(child);
@@ -156,10 +172,10 @@ impl<R: RouteKey> ChildTables<R> {
         let holder = self
             .learned
             .get_mut(sub)
-            .and_then(|l| l.holders.iter_mut().find(|(h, _)| h == child));
+            .and_then(|l| l.holders.iter_mut().find(|h| h.child == *child));
         match holder {
-            Some((_, until)) => {
-                *until = (*until).max(lease);
+            Some(holder) => {
+                holder.until = holder.until.max(lease);
                 true
             }
             None => false,
@@ -173,7 +189,7 @@ impl<R: RouteKey> ChildTables<R> {
             return false;
         };
         let before = learned.holders.len();
-        learned.holders.retain(|(h, _)| h != child);
+        learned.holders.retain(|h| h.child != *child);
         if learned.holders.len() == before {
             return false;
         }
@@ -190,9 +206,9 @@ impl<R: RouteKey> ChildTables<R> {
     /// `child` stops holding anything at `until` at the latest: its leases are cut short.
     pub fn release_child(&mut self, child: &NodeId, until: Micros) {
         for learned in self.learned.values_mut() {
-            for (holder, lease) in &mut learned.holders {
-                if holder == child {
-                    *lease = (*lease).min(until);
+            for holder in &mut learned.holders {
+                if holder.child == *child {
+                    holder.until = holder.until.min(until);
                 }
             }
         }
@@ -206,7 +222,7 @@ impl<R: RouteKey> ChildTables<R> {
         let held: Vec<R> = self
             .learned
             .iter()
-            .filter(|(_, l)| l.holders.iter().any(|(h, _)| h == child))
+            .filter(|(_, l)| l.holders.iter().any(|h| h.child == *child))
             .map(|(&sub, _)| sub)
             .collect();
         let mut gone: Vec<R> = held
@@ -227,12 +243,25 @@ impl<R: RouteKey> ChildTables<R> {
                 let expired = l.expires.is_some_and(|at| at <= now);
                 l.holders
                     .iter()
-                    .filter(move |&&(_, until)| expired || until <= now)
-                    .map(move |&(h, _)| (sub, h))
+                    .filter(move |h| expired || h.until <= now)
+                    .map(move |h| (sub, h.child))
             })
             .collect();
         lapsed.sort_unstable();
         lapsed
+    }
+
+    /// The routes whose filter matches `event`, in no particular order.
+    pub fn matching(&self, event: &Event) -> Vec<R> {
+        self.index.matches(event).into_iter().copied().collect()
+    }
+
+    /// The children holding `route`.
+    pub fn holders(&self, route: &R) -> impl Iterator<Item = &Holder> {
+        self.learned
+            .get(route)
+            .into_iter()
+            .flat_map(|l| l.holders.iter())
     }
 
     /// The children holding a route that `along` accepts and whose filter matches `event`, in
@@ -243,7 +272,7 @@ impl<R: RouteKey> ChildTables<R> {
             .into_iter()
             .filter(|route| along(route))
             .filter_map(|route| self.learned.get(route))
-            .flat_map(|l| l.holders.iter().map(|&(h, _)| h))
+            .flat_map(|l| l.holders.iter().map(|h| h.child))
             .collect()
     }
 }
@@ -272,7 +301,12 @@ mod tests {
         lease: Micros,
     ) -> Learnt {
         let filter = Filter::parse(text).unwrap();
-        tables.learn(node(child), sub(seq), text.into(), &filter, None, lease)
+        let holder = Holder {
+            child: node(child),
+            until: lease,
+            tag: None,
+        };
+        tables.learn(holder, sub(seq), text.into(), &filter, None)
     }
 
     #[test]

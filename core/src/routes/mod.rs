@@ -19,8 +19,14 @@ use crate::id::SubId;
 use crate::keyspace::Key;
 use crate::selective::Announcement;
 
-pub use children::{ChildTables, Learned, Learnt};
+pub use children::{ChildTables, Holder, Learned, Learnt};
 pub use upward::{Offer, Upward};
+
+/// The number a node gives a route when it announces it to a parent: it counts up and is never
+/// reused, not even for another parent (a parent left and found again may still hold old
+/// routes under old tags). The parent names the route by it in the lists of matched routes it
+/// sends down with events, a few bytes where the route's id takes about fifty.
+pub type RouteTag = u64;
 
 /// What names a route in the tables: small, copyable, hashable and ordered (tables list their
 /// routes in order, so runs repeat).

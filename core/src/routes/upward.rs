@@ -1,11 +1,18 @@
 //! What a node has announced to a parent, with covering: a route whose filter is covered by
 //! one already announced is held back, and announced when its coverer goes.
+//!
+//! The held-back routes are also kept in an index of their own: the parent cannot know which
+//! of them an event matches (it matched their coverer), so a node told by its parent which of
+//! its announced routes an event matched still checks these itself.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
-use sift_matcher::{Filter, NormalForm};
+use foldhash::HashMap;
 
-use super::RouteKey;
+use sift_matcher::covering::NameMask;
+use sift_matcher::{Event, Filter, NormalForm, SubscriptionIndex};
+
+use super::{RouteKey, RouteTag};
 
 /// Announced filters kept as candidates to cover new ones: the most general-looking (fewest
 /// atoms). Checking every announced filter would cost a covering test per filter per
@@ -16,25 +23,46 @@ const COVERER_CANDIDATES: usize = 16;
 struct Coverer<R> {
     sub: R,
     form: NormalForm,
+    /// The form's [`NormalForm::required_names`]: most offers are ruled out by it alone,
+    /// without reading the form (which, at a node among thousands, is rarely in cache).
+    names: Option<NameMask>,
     atoms: usize,
+}
+
+impl<R> Coverer<R> {
+    fn covers(&self, form: &NormalForm, names: Option<NameMask>) -> bool {
+        let ruled_out =
+            matches!((self.names, names), (Some(ours), Some(theirs)) if ours & !theirs != 0);
+        !ruled_out && self.form.covers(form)
+    }
 }
 
 #[derive(Debug)]
 pub struct Upward<R> {
-    sent: HashSet<R>,
+    /// Announced routes and their tags.
+    sent: HashMap<R, RouteTag>,
+    tagged: HashMap<RouteTag, R>,
+    /// The tag of the next route announced: tags are never reused, not even across parents
+    /// (see [`RouteTag`]).
+    next_tag: RouteTag,
     coverers: Vec<Coverer<R>>,
     /// Held-back route → the announced one covering it.
     suppressed: HashMap<R, R>,
     covered_by: HashMap<R, BTreeSet<R>>,
+    /// The held-back routes' filters.
+    held_back: SubscriptionIndex<R>,
 }
 
-impl<R> Default for Upward<R> {
+impl<R: RouteKey> Default for Upward<R> {
     fn default() -> Self {
         Upward {
-            sent: HashSet::new(),
+            sent: HashMap::default(),
+            tagged: HashMap::default(),
+            next_tag: 0,
             coverers: Vec::new(),
-            suppressed: HashMap::new(),
-            covered_by: HashMap::new(),
+            suppressed: HashMap::default(),
+            covered_by: HashMap::default(),
+            held_back: SubscriptionIndex::new(),
         }
     }
 }
@@ -50,19 +78,34 @@ pub enum Offer {
 
 impl<R: RouteKey> Upward<R> {
     pub fn is_announced(&self, sub: &R) -> bool {
-        self.sent.contains(sub)
+        self.sent.contains_key(sub)
+    }
+
+    /// The tag of an announced route.
+    pub fn tag(&self, sub: &R) -> Option<RouteTag> {
+        self.sent.get(sub).copied()
+    }
+
+    /// The announced route with this tag.
+    pub fn tagged(&self, tag: RouteTag) -> Option<R> {
+        self.tagged.get(&tag).copied()
     }
 
     /// Every announced subscription, in id order.
     pub fn sent(&self) -> Vec<R> {
-        let mut subs: Vec<R> = self.sent.iter().copied().collect();
+        let mut subs: Vec<R> = self.sent.keys().copied().collect();
         subs.sort_unstable();
         subs
     }
 
     /// Forgets everything announced: the parent changed.
     pub fn reset(&mut self) {
-        *self = Upward::default();
+        // Tags go on from where they were: a parent left and found again may still hold
+        // the routes under their old tags.
+        *self = Upward {
+            next_tag: self.next_tag,
+            ..Upward::default()
+        };
     }
 
     /// Whether nothing is announced or held back.
@@ -70,17 +113,31 @@ impl<R: RouteKey> Upward<R> {
         self.sent.is_empty() && self.suppressed.is_empty()
     }
 
+    /// The held-back routes whose filter matches `event`, in no particular order.
+    pub fn held_back_matching(&self, event: &Event) -> Vec<R> {
+        self.held_back.matches(event).into_iter().copied().collect()
+    }
+
+    /// Routes held back.
+    pub fn held_back(&self) -> usize {
+        self.held_back.len()
+    }
+
     pub fn offer(&mut self, sub: R, filter: &Filter) -> Offer {
-        if self.sent.contains(&sub) || self.suppressed.contains_key(&sub) {
+        if self.sent.contains_key(&sub) || self.suppressed.contains_key(&sub) {
             return Offer::Nothing;
         }
         let form = NormalForm::of(filter);
-        if let Some(coverer) = self.coverers.iter().find(|c| c.form.covers(&form)) {
+        let names = form.required_names();
+        if let Some(coverer) = self.coverers.iter().find(|c| c.covers(&form, names)) {
+            self.held_back.insert(sub, filter);
             self.suppressed.insert(sub, coverer.sub);
             self.covered_by.entry(coverer.sub).or_default().insert(sub);
             return Offer::Nothing;
         }
-        self.sent.insert(sub);
+        self.sent.insert(sub, self.next_tag);
+        self.tagged.insert(self.next_tag, sub);
+        self.next_tag += 1;
         let atoms = form.conjunctions.iter().map(|c| c.atoms.len()).sum();
         let most = self.coverers.iter().map(|c| c.atoms).max().unwrap_or(0);
         if self.coverers.len() < COVERER_CANDIDATES || atoms < most {
@@ -89,7 +146,12 @@ impl<R: RouteKey> Upward<R> {
             {
                 self.coverers.swap_remove(at);
             }
-            self.coverers.push(Coverer { sub, form, atoms });
+            self.coverers.push(Coverer {
+                sub,
+                form,
+                names,
+                atoms,
+            });
         }
         Offer::Announce
     }
@@ -98,14 +160,16 @@ impl<R: RouteKey> Upward<R> {
     /// and the routes it was covering, in order, now to be offered again.
     pub fn withdraw(&mut self, sub: &R) -> (bool, Vec<R>) {
         if let Some(coverer) = self.suppressed.remove(sub) {
+            self.held_back.remove(sub);
             if let Some(covered) = self.covered_by.get_mut(&coverer) {
                 covered.remove(sub);
             }
             return (false, Vec::new());
         }
-        if !self.sent.remove(sub) {
+        let Some(tag) = self.sent.remove(sub) else {
             return (false, Vec::new());
-        }
+        };
+        self.tagged.remove(&tag);
         self.coverers.retain(|c| c.sub != *sub);
         let uncovered: Vec<R> = self
             .covered_by
@@ -115,6 +179,7 @@ impl<R: RouteKey> Upward<R> {
             .collect();
         for s in &uncovered {
             self.suppressed.remove(s);
+            self.held_back.remove(s);
         }
         (true, uncovered)
     }

@@ -31,23 +31,50 @@
 //! first move after a quiet period announces at once: damping it too cost exactness after
 //! faults, the old parent's handover running out before the new path was in place.
 //!
+//! Matching once per event and path: a parent sends each child, with the event, the child's
+//! routes the event matched at the parent, by the tags the child gave them when it announced
+//! them ([`crate::routes::RouteTag`]). The child then has nothing to match but the routes it
+//! held back (covered ones, which the parent never saw, see [`crate::routes::Upward`]): what
+//! it forwards, and its own subscriptions' candidates, follow from the list. Below the nodes
+//! near the root an event reaches most nodes from their parent, so this takes most of the
+//! matching off an event's path down.
+//!
+//! A list is only as good as the parent's table, so it is used only when that table surely
+//! holds every route the child announced:
+//! - the child trusts a list only from its parent, and only once its latest announcement to
+//!   that parent has surely arrived ([`SelectiveConfig::announce_settle`]); an event from
+//!   anywhere else, or earlier, is matched in full;
+//! - a list naming a tag the child does not know (a retraction still on its way, a late copy
+//!   of an old announcement) is not trusted either;
+//! - a parent that refused one of a child's announcements (table full, a filter it cannot
+//!   parse, another child's filter under the same id), or found one of its renewals naming a
+//!   route it does not hold, sends that child no lists for a lease, by which time the child
+//!   has announced the route again;
+//! - a list longer than [`MAX_LISTED`] is not sent.
+//!
+//! A list cannot cause a spurious delivery: local candidates are still evaluated. What it
+//! trusts is the parent's routing, which the subtree below a parent depends on anyway. A lost
+//! announcement is not seen by the parent, so until the child's next renewal repairs it an
+//! event the child takes in for other routes skips that one: under message loss, deliveries
+//! that would have reached the child by chance can be missed.
+//!
 //! Soft state: a child refreshes the lease of everything it announced every third of a lease;
 //! an entry whose lease lapses is dropped (so a crashed subtree's filters age out), and one
 //! the parent does not know is announced again (so a lost announcement is repaired). An
 //! unsubscription or expiry is retracted along the same path; a filter that was held back
 //! because of it is announced then.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use sift_matcher::{Filter, FilterLimits};
+use sift_matcher::{Event, Filter, FilterLimits};
 
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
-use crate::routes::{ChildTables, Learnt, Offer, Upward};
+use crate::routes::{ChildTables, Holder, Learnt, Offer, RouteTag, Upward};
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
 };
@@ -56,6 +83,11 @@ use crate::wire::Message;
 
 /// Most subscriptions one announce, retract or refresh message carries.
 pub const MAX_BATCH: usize = 512;
+
+/// Most matched routes listed with an event (see the module notes): at most 9 bytes each, a
+/// list stays far below the frame limit beside the largest event. An event matching more of
+/// a child's routes goes without a list, and the child matches it in full.
+pub const MAX_LISTED: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectiveConfig {
@@ -70,6 +102,10 @@ pub struct SelectiveConfig {
     /// A move this soon after the previous one waits until this long after it to announce
     /// the subtree's subscriptions to the new parent (see the module notes).
     pub move_damping: Micros,
+    /// How long after announcing to its parent a node matches the events from it in full
+    /// rather than trusting the parent's list of matched routes (see the module notes): the
+    /// announcement's way up plus the way down of an event the parent matched before it.
+    pub announce_settle: Micros,
 }
 
 impl Default for SelectiveConfig {
@@ -79,6 +115,7 @@ impl Default for SelectiveConfig {
             max_entries: 1_000_000,
             handover: 4_000_000,
             move_damping: 2_000_000,
+            announce_settle: 2_000_000,
         }
     }
 }
@@ -91,6 +128,10 @@ pub struct Announcement {
     pub filter: Arc<str>,
     /// Time left until the subscription expires, if it does.
     pub expires_in: Option<Micros>,
+    /// `selective`: the number the announcing node gave the route toward this parent (see
+    /// [`crate::routes::Upward::tag`]), by which the parent's lists of matched routes name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<RouteTag>,
 }
 
 #[derive(Debug)]
@@ -112,6 +153,12 @@ pub struct Selective {
     announce_all_at: Option<Micros>,
     /// When the parent last changed.
     last_move: Option<Micros>,
+    /// From when on the parent surely knows every route announced to it.
+    parent_informed_at: Micros,
+    /// Children sent no lists of matched routes until the given time: this node refused or
+    /// did not know one of their routes, which a list could then leave out (see the module
+    /// notes).
+    unlisted: HashMap<NodeId, Micros>,
     /// Shape of the tree when offers were last sent.
     offered: (NodeId, u64, u16, Option<NodeId>),
     /// Per child, the tree version of its latest announcement taken in: an offer of an older
@@ -140,6 +187,8 @@ impl Selective {
             to_retract: Vec::new(),
             announce_all_at: None,
             last_move: None,
+            parent_informed_at: 0,
+            unlisted: HashMap::new(),
             offered: (me, 0, 0, None),
             announced_at: HashMap::new(),
         }
@@ -196,6 +245,7 @@ impl Selective {
             id: sub,
             filter,
             expires_in: expires.map(|at| at.saturating_sub(now)),
+            tag: self.upward.tag(&sub),
         })
     }
 
@@ -222,8 +272,12 @@ impl Selective {
         announce.dedup();
         let announcements: Vec<Announcement> = announce
             .into_iter()
+            .filter(|sub| self.upward.is_announced(sub))
             .filter_map(|sub| self.announcement(sub, now))
             .collect();
+        if !announcements.is_empty() {
+            self.parent_informed_at = now.saturating_add(self.config.announce_settle);
+        }
         for batch in announcements.chunks(MAX_BATCH) {
             out.send(
                 parent,
@@ -258,6 +312,7 @@ impl Selective {
                 .last_move
                 .is_some_and(|at| now < at + self.config.move_damping);
             self.last_move = Some(now);
+            self.parent_informed_at = now.saturating_add(self.config.announce_settle);
             self.announce_all_at = match parent {
                 None => None,
                 Some(_) if flapping => Some(
@@ -291,6 +346,7 @@ impl Selective {
 
     fn drop_child(&mut self, child: NodeId) {
         self.announced_at.remove(&child);
+        self.unlisted.remove(&child);
         for sub in self.children.drop_child(&child) {
             self.gone(sub);
         }
@@ -302,6 +358,7 @@ impl Selective {
         for announcement in subs.into_iter().take(MAX_BATCH) {
             // A filter this node cannot parse is refused alone; the rest of the batch stands.
             let Ok(filter) = Filter::parse_with(&announcement.filter, &limits) else {
+                self.unlist(from, now.saturating_add(self.config.lease));
                 continue;
             };
             let sub = announcement.id;
@@ -310,18 +367,35 @@ impl Selective {
                 continue;
             }
             let expires = announcement.expires_in.map(|left| now.saturating_add(left));
+            let holder = Holder {
+                child: from,
+                until: lease,
+                tag: announcement.tag,
+            };
             match self
                 .children
-                .learn(from, sub, announcement.filter, &filter, expires, lease)
+                .learn(holder, sub, announcement.filter, &filter, expires)
             {
                 Learnt::New => self.offer_filter(sub, &filter),
                 Learnt::Changed => {
                     self.gone(sub);
                     self.offer_filter(sub, &filter);
                 }
-                Learnt::Known | Learnt::Refused => {}
+                Learnt::Known => {}
+                Learnt::Refused => self.unlist(from, now.saturating_add(self.config.lease)),
             }
         }
+    }
+
+    /// Sends `child` no lists of matched routes until `until`: one of its routes is not in
+    /// this node's table, so a list would leave it out, and the child would trust the list.
+    /// A refused route stays out until the child's next renewal finds it missing and
+    /// announces it again (within a lease, when it is refused again); a route a renewal found
+    /// missing is announced again at once, and from then on the child distrusts lists itself
+    /// for [`SelectiveConfig::announce_settle`].
+    fn unlist(&mut self, child: NodeId, until: Micros) {
+        let until = self.unlisted.get(&child).map_or(until, |&at| at.max(until));
+        self.unlisted.insert(child, until);
     }
 
     fn on_retract(&mut self, from: NodeId, subs: Vec<SubId>) {
@@ -340,12 +414,14 @@ impl Selective {
             .filter(|sub| !self.children.refresh(&from, sub, lease))
             .collect();
         if !unknown.is_empty() {
+            self.unlist(from, now.saturating_add(self.config.announce_settle));
             out.send(from, Message::Unknown { subs: unknown });
         }
     }
 
     /// Once a tick: drops lapsed entries, refreshes the parent's leases when due.
     fn upkeep(&mut self, now: Micros, out: &mut Outputs) {
+        self.unlisted.retain(|_, until| *until > now);
         for (sub, child) in self.children.lapsed(now) {
             if self.children.forget(&child, &sub) {
                 self.gone(sub);
@@ -366,30 +442,110 @@ impl Selective {
         }
     }
 
-    fn forward(
-        &self,
+    /// Takes in an event from `from` (`None`: published here) and passes it on. `listed`:
+    /// the routes of this node its parent matched, when it sent them and they can be trusted
+    /// (see the module notes).
+    fn take_in(
+        &mut self,
+        now: Micros,
         publication: &Arc<Publication>,
         hops: u16,
         from: Option<NodeId>,
+        listed: Option<Vec<RouteTag>>,
         out: &mut Outputs,
     ) {
-        let routed = || Message::Routed {
+        if !self.local.take_in(now, publication, hops, out) {
+            return;
+        }
+        let matched = listed.and_then(|tags| self.listed_routes(tags, &publication.event, out));
+        match &matched {
+            Some(routes) => self.local.deliver_among(publication, routes, out),
+            None => self.local.deliver_matching(publication, out),
+        }
+        self.forward(now, publication, hops, from, matched, out);
+    }
+
+    /// The routes of this node `event` matches, from the `tags` its parent listed and the
+    /// routes held back from it. `None` if a tag names no route announced now: the parent's
+    /// table and this node's disagree (a retraction on its way, say), and the event is
+    /// matched in full.
+    fn listed_routes(
+        &self,
+        mut tags: Vec<RouteTag>,
+        event: &Event,
+        out: &mut Outputs,
+    ) -> Option<Vec<SubId>> {
+        tags.sort_unstable();
+        tags.dedup();
+        let mut routes = tags
+            .into_iter()
+            .map(|tag| self.upward.tagged(tag))
+            .collect::<Option<Vec<SubId>>>()?;
+        out.matching_ops += self.upward.held_back() as u64;
+        routes.extend(self.upward.held_back_matching(event));
+        Some(routes)
+    }
+
+    /// Whether to trust the routes a `Routed` message from `from` lists as matched.
+    fn trusts(&self, now: Micros, from: NodeId, listed: &[RouteTag]) -> bool {
+        !listed.is_empty()
+            && Some(from) == self.parent
+            && self.announce_all_at.is_none()
+            && now >= self.parent_informed_at
+    }
+
+    /// Sends the event up to the parent (unless it came from there) and down to each child
+    /// holding a route it matches, with the list of those routes by the child's tags (empty
+    /// if the child did not tag one of them: it matches in full). `matched`: the routes it
+    /// matches, if known.
+    fn forward(
+        &self,
+        now: Micros,
+        publication: &Arc<Publication>,
+        hops: u16,
+        from: Option<NodeId>,
+        matched: Option<Vec<SubId>>,
+        out: &mut Outputs,
+    ) {
+        let routed = |matched| Message::Routed {
             publication: Arc::clone(publication),
             hops: hops.saturating_add(1),
+            matched,
         };
         if let Some(parent) = self.parent
             && Some(parent) != from
         {
-            out.send(parent, routed());
+            out.send(parent, routed(Vec::new()));
         }
         if self.children.is_empty() {
             return;
         }
-        out.matching_ops += self.children.len() as u64;
-        for child in self.children.interested(&publication.event, |_| true) {
-            if Some(child) != from && Some(child) != self.parent {
-                out.send(child, routed());
+        let matched = matched.unwrap_or_else(|| {
+            out.matching_ops += self.children.len() as u64;
+            self.children.matching(&publication.event)
+        });
+        // Per child, the tags of its matched routes, or `None` once one had no tag.
+        let mut down: BTreeMap<NodeId, Option<Vec<RouteTag>>> = BTreeMap::new();
+        for route in matched {
+            for holder in self.children.holders(&route) {
+                if Some(holder.child) != from && Some(holder.child) != self.parent {
+                    let tags = down.entry(holder.child).or_insert_with(|| Some(Vec::new()));
+                    match (tags.as_mut(), holder.tag) {
+                        (Some(tags), Some(tag)) => tags.push(tag),
+                        _ => *tags = None,
+                    }
+                }
             }
+        }
+        for (child, tags) in down {
+            let listed = self.unlisted.get(&child).is_none_or(|&until| now >= until);
+            let mut tags = tags.filter(|_| listed).unwrap_or_default();
+            tags.sort_unstable();
+            tags.dedup();
+            if tags.len() > MAX_LISTED {
+                tags.clear();
+            }
+            out.send(child, routed(tags));
         }
     }
 
@@ -420,11 +576,7 @@ impl Selective {
                     self.gone(id);
                 }
             }
-            Input::Publish(publication) => {
-                if self.local.receive(now, &publication, 0, out) {
-                    self.forward(&publication, 0, None, out);
-                }
-            }
+            Input::Publish(publication) => self.take_in(now, &publication, 0, None, None, out),
             Input::Message { from, msg } => match msg {
                 Message::Tree(offer) => {
                     let overtaken = self
@@ -461,10 +613,13 @@ impl Selective {
                         );
                     }
                 }
-                Message::Routed { publication, hops } => {
-                    if self.local.receive(now, &publication, hops, out) {
-                        self.forward(&publication, hops, Some(from), out);
-                    }
+                Message::Routed {
+                    publication,
+                    hops,
+                    matched,
+                } => {
+                    let listed = self.trusts(now, from, &matched).then_some(matched);
+                    self.take_in(now, &publication, hops, Some(from), listed, out);
                 }
                 // Another strategy's traffic from a misconfigured peer: nothing to do with it.
                 Message::Flood { .. }
@@ -496,6 +651,9 @@ impl Selective {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 impl Strategy for Selective {
     fn kind(&self) -> StrategyKind {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::event::Event;
+use crate::event::{Event, name_hash};
 use crate::value::Value;
 
 pub use super::lexer::CmpOp;
@@ -76,6 +76,8 @@ impl PartialEq for Pattern {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Path {
     key: Arc<str>,
+    /// The key's [`name_hash`], what events look attributes up by.
+    hash: u64,
     dots: Box<[u32]>,
 }
 
@@ -92,9 +94,15 @@ impl Path {
             key.push_str(segment.as_ref());
         }
         Path {
+            hash: name_hash(&key),
             key: key.into(),
             dots: dots.into(),
         }
+    }
+
+    /// One of 64 bits, chosen by the key's hash: paths with different bits differ.
+    pub(crate) fn hash_bit(&self) -> u64 {
+        1 << (self.hash % 64)
     }
 
     /// The flattened attribute name this path addresses.
@@ -151,7 +159,7 @@ impl Test {
 impl Predicate {
     pub fn matches(&self, event: &Event) -> bool {
         event
-            .get(self.path.key())
+            .lookup(self.path.key(), self.path.hash)
             .is_some_and(|values| self.test.holds_any(values))
     }
 }

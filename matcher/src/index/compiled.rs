@@ -4,8 +4,9 @@
 use std::cell::RefCell;
 
 use foldhash::HashMap;
+use hashbrown::HashTable;
 
-use crate::event::Event;
+use crate::event::{Attribute, Event, name_hash};
 use crate::filter::{Expr, Pattern, Predicate, Test};
 use crate::normal::{Conjunction, Formula};
 use crate::value::Value;
@@ -15,28 +16,55 @@ pub(crate) type AttrId = u32;
 
 /// Interns attribute names. Names are never forgotten while the index lives: they are bounded
 /// by the filters that were inserted, and ids must stay stable for the clusters keyed by them.
+///
+/// Every event is looked up name by name, and in a routing overlay the table is one of
+/// thousands, rarely in cache: a lookup by the event's precomputed [`name_hash`] that compares
+/// names in one contiguous buffer touches a few cache lines, where a map of boxed names
+/// hashed every name again and chased a pointer per comparison.
 #[derive(Debug, Default)]
 pub(crate) struct AttrTable {
-    ids: HashMap<Box<str>, AttrId>,
+    /// Ids by name hash.
+    ids: HashTable<AttrId>,
+    /// Every name, one after another; `ends[id]` is where name `id` ends.
+    names: String,
+    ends: Vec<usize>,
 }
 
 impl AttrTable {
     pub(crate) fn intern(&mut self, name: &str) -> AttrId {
-        if let Some(&id) = self.ids.get(name) {
+        let hash = name_hash(name);
+        if let Some(id) = self.find(hash, name) {
             return id;
         }
-        let id = self.ids.len() as AttrId;
-        self.ids.insert(name.into(), id);
+        let id = self.ends.len() as AttrId;
+        self.names.push_str(name);
+        self.ends.push(self.names.len());
+        let (names, ends) = (&self.names, &self.ends);
+        self.ids
+            .insert_unique(hash, id, |&id| name_hash(name_of(names, ends, id)));
         id
     }
 
-    pub(crate) fn get(&self, name: &str) -> Option<AttrId> {
-        self.ids.get(name).copied()
+    /// The id of an event's attribute, if some filter names it.
+    pub(crate) fn get(&self, attribute: &Attribute) -> Option<AttrId> {
+        self.find(attribute.name_hash(), attribute.name())
+    }
+
+    fn find(&self, hash: u64, name: &str) -> Option<AttrId> {
+        self.ids
+            .find(hash, |&id| name_of(&self.names, &self.ends, id) == name)
+            .copied()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.ends.len()
     }
+}
+
+fn name_of<'n>(names: &'n str, ends: &[usize], id: AttrId) -> &'n str {
+    let end = ends[id as usize];
+    let start = id.checked_sub(1).map_or(0, |before| ends[before as usize]);
+    &names[start..end]
 }
 
 /// Shares one compiled regex among all atoms with the same pattern text. The regex crate keeps
@@ -108,7 +136,7 @@ impl<'e> EventView<'e> {
         let mut attrs: Vec<_> = event
             .attributes()
             .iter()
-            .filter_map(|a| Some((table.get(a.name())?, a.values())))
+            .filter_map(|a| Some((table.get(a)?, a.values())))
             .collect();
         attrs.sort_unstable_by_key(|&(id, _)| id);
         let mut positions = Vec::new();
