@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use sift_matcher::covering::NameMask;
 use sift_matcher::{Event, Filter, NormalForm, SubscriptionIndex};
@@ -37,32 +37,50 @@ impl<R> Coverer<R> {
     }
 }
 
+/// A node keeps one `Upward` per parent (`dht`: per parent and key, so many of them): what
+/// only some need is made when first needed.
 #[derive(Debug)]
 pub struct Upward<R> {
-    /// Announced routes and their tags.
-    sent: HashMap<R, RouteTag>,
-    tagged: HashMap<RouteTag, R>,
-    /// The tag of the next route announced: tags are never reused, not even across parents
-    /// (see [`RouteTag`]).
-    next_tag: RouteTag,
+    sent: HashSet<R>,
+    /// The announced routes' tags, for a strategy whose parents list matched routes by them
+    /// (see [`Upward::tagging`]).
+    tags: Option<Tags<R>>,
     coverers: Vec<Coverer<R>>,
     /// Held-back route → the announced one covering it.
     suppressed: HashMap<R, R>,
     covered_by: HashMap<R, BTreeSet<R>>,
-    /// The held-back routes' filters.
-    held_back: SubscriptionIndex<R>,
+    /// The held-back routes' filters, once there are any.
+    held_back: Option<Box<SubscriptionIndex<R>>>,
 }
 
-impl<R: RouteKey> Default for Upward<R> {
+#[derive(Debug)]
+struct Tags<R> {
+    of: HashMap<R, RouteTag>,
+    routes: HashMap<RouteTag, R>,
+    /// The tag of the next route announced: tags are never reused, not even across parents
+    /// (see [`RouteTag`]).
+    next: RouteTag,
+}
+
+impl<R> Tags<R> {
+    fn starting_at(next: RouteTag) -> Self {
+        Tags {
+            of: HashMap::default(),
+            routes: HashMap::default(),
+            next,
+        }
+    }
+}
+
+impl<R> Default for Upward<R> {
     fn default() -> Self {
         Upward {
-            sent: HashMap::default(),
-            tagged: HashMap::default(),
-            next_tag: 0,
+            sent: HashSet::default(),
+            tags: None,
             coverers: Vec::new(),
             suppressed: HashMap::default(),
             covered_by: HashMap::default(),
-            held_back: SubscriptionIndex::new(),
+            held_back: None,
         }
     }
 }
@@ -77,23 +95,31 @@ pub enum Offer {
 }
 
 impl<R: RouteKey> Upward<R> {
-    pub fn is_announced(&self, sub: &R) -> bool {
-        self.sent.contains_key(sub)
+    /// An `Upward` that tags the routes it announces (see [`RouteTag`]).
+    pub fn tagging() -> Self {
+        Upward {
+            tags: Some(Tags::starting_at(0)),
+            ..Upward::default()
+        }
     }
 
-    /// The tag of an announced route.
+    pub fn is_announced(&self, sub: &R) -> bool {
+        self.sent.contains(sub)
+    }
+
+    /// The tag of an announced route, if this `Upward` tags them.
     pub fn tag(&self, sub: &R) -> Option<RouteTag> {
-        self.sent.get(sub).copied()
+        self.tags.as_ref()?.of.get(sub).copied()
     }
 
     /// The announced route with this tag.
     pub fn tagged(&self, tag: RouteTag) -> Option<R> {
-        self.tagged.get(&tag).copied()
+        self.tags.as_ref()?.routes.get(&tag).copied()
     }
 
     /// Every announced subscription, in id order.
     pub fn sent(&self) -> Vec<R> {
-        let mut subs: Vec<R> = self.sent.keys().copied().collect();
+        let mut subs: Vec<R> = self.sent.iter().copied().collect();
         subs.sort_unstable();
         subs
     }
@@ -103,7 +129,7 @@ impl<R: RouteKey> Upward<R> {
         // Tags go on from where they were: a parent left and found again may still hold
         // the routes under their old tags.
         *self = Upward {
-            next_tag: self.next_tag,
+            tags: self.tags.as_ref().map(|tags| Tags::starting_at(tags.next)),
             ..Upward::default()
         };
     }
@@ -115,29 +141,36 @@ impl<R: RouteKey> Upward<R> {
 
     /// The held-back routes whose filter matches `event`, in no particular order.
     pub fn held_back_matching(&self, event: &Event) -> Vec<R> {
-        self.held_back.matches(event).into_iter().copied().collect()
+        self.held_back.as_ref().map_or_else(Vec::new, |index| {
+            index.matches(event).into_iter().copied().collect()
+        })
     }
 
     /// Routes held back.
     pub fn held_back(&self) -> usize {
-        self.held_back.len()
+        self.suppressed.len()
     }
 
     pub fn offer(&mut self, sub: R, filter: &Filter) -> Offer {
-        if self.sent.contains_key(&sub) || self.suppressed.contains_key(&sub) {
+        if self.sent.contains(&sub) || self.suppressed.contains_key(&sub) {
             return Offer::Nothing;
         }
         let form = NormalForm::of(filter);
         let names = form.required_names();
         if let Some(coverer) = self.coverers.iter().find(|c| c.covers(&form, names)) {
-            self.held_back.insert(sub, filter);
+            self.held_back
+                .get_or_insert_with(Box::default)
+                .insert(sub, filter);
             self.suppressed.insert(sub, coverer.sub);
             self.covered_by.entry(coverer.sub).or_default().insert(sub);
             return Offer::Nothing;
         }
-        self.sent.insert(sub, self.next_tag);
-        self.tagged.insert(self.next_tag, sub);
-        self.next_tag += 1;
+        self.sent.insert(sub);
+        if let Some(tags) = &mut self.tags {
+            tags.of.insert(sub, tags.next);
+            tags.routes.insert(tags.next, sub);
+            tags.next += 1;
+        }
         let atoms = form.conjunctions.iter().map(|c| c.atoms.len()).sum();
         let most = self.coverers.iter().map(|c| c.atoms).max().unwrap_or(0);
         if self.coverers.len() < COVERER_CANDIDATES || atoms < most {
@@ -158,18 +191,31 @@ impl<R: RouteKey> Upward<R> {
 
     /// Takes a route back. Returns whether it had been announced (the parent must be told)
     /// and the routes it was covering, in order, now to be offered again.
+    fn forget_held_back(&mut self, sub: &R) {
+        if let Some(index) = &mut self.held_back {
+            index.remove(sub);
+            if index.is_empty() {
+                self.held_back = None;
+            }
+        }
+    }
+
     pub fn withdraw(&mut self, sub: &R) -> (bool, Vec<R>) {
         if let Some(coverer) = self.suppressed.remove(sub) {
-            self.held_back.remove(sub);
+            self.forget_held_back(sub);
             if let Some(covered) = self.covered_by.get_mut(&coverer) {
                 covered.remove(sub);
             }
             return (false, Vec::new());
         }
-        let Some(tag) = self.sent.remove(sub) else {
+        if !self.sent.remove(sub) {
             return (false, Vec::new());
-        };
-        self.tagged.remove(&tag);
+        }
+        if let Some(tags) = &mut self.tags
+            && let Some(tag) = tags.of.remove(sub)
+        {
+            tags.routes.remove(&tag);
+        }
         self.coverers.retain(|c| c.sub != *sub);
         let uncovered: Vec<R> = self
             .covered_by
@@ -179,7 +225,7 @@ impl<R: RouteKey> Upward<R> {
             .collect();
         for s in &uncovered {
             self.suppressed.remove(s);
-            self.held_back.remove(s);
+            self.forget_held_back(s);
         }
         (true, uncovered)
     }
@@ -219,5 +265,37 @@ mod tests {
         assert_eq!(up.withdraw(&id(1)), (true, vec![id(2)]));
         assert_eq!(up.offer(id(2), &f("price > 200")), Offer::Announce);
         assert_eq!(up.withdraw(&id(9)), (false, vec![]));
+    }
+
+    #[test]
+    fn tags_count_up_across_parents_and_only_when_asked_for() {
+        let mut up = Upward::<SubId>::tagging();
+        assert_eq!(up.offer(id(1), &f("x > 1")), Offer::Announce);
+        assert_eq!((up.tag(&id(1)), up.tagged(0)), (Some(0), Some(id(1))));
+        // Withdrawn and announced again: a new tag, the old one names nothing.
+        up.withdraw(&id(1));
+        up.offer(id(1), &f("x > 1"));
+        assert_eq!((up.tag(&id(1)), up.tagged(0)), (Some(1), None));
+        // A new parent: tags go on.
+        up.reset();
+        up.offer(id(2), &f("y > 1"));
+        assert_eq!(up.tag(&id(2)), Some(2));
+        let mut untagged = Upward::<SubId>::default();
+        untagged.offer(id(1), &f("x > 1"));
+        assert_eq!(untagged.tag(&id(1)), None);
+    }
+
+    #[test]
+    fn held_back_routes_are_matched_where_they_were_held_back() {
+        let mut up = Upward::<SubId>::tagging();
+        up.offer(id(1), &f("price > 100"));
+        assert_eq!(up.offer(id(2), &f("price > 200")), Offer::Nothing);
+        let event = Event::from_json(r#"{"price": 250}"#, &Default::default()).unwrap();
+        assert_eq!(up.held_back_matching(&event), vec![id(2)]);
+        assert_eq!(up.held_back(), 1);
+        // Its coverer gone, it is the caller's to announce, no longer held back here.
+        assert_eq!(up.withdraw(&id(1)), (true, vec![id(2)]));
+        assert!(up.held_back_matching(&event).is_empty());
+        assert_eq!(up.held_back(), 0);
     }
 }

@@ -179,7 +179,7 @@ impl Selective {
             local: LocalDelivery::new(&config.local),
             local_text: HashMap::new(),
             children: ChildTables::new(config.selective.max_entries),
-            upward: Upward::default(),
+            upward: Upward::tagging(),
             parent: None,
             config: config.selective.clone(),
             last_refresh: 0,
