@@ -427,13 +427,19 @@ mod properties {
     }
 
     fn announcements() -> impl Strategy<Value = Vec<Announcement>> {
-        prop::collection::vec((sub(), "\\PC{0,40}", any::<Option<u64>>()), 0..6).prop_map(|subs| {
+        let announcement = (
+            sub(),
+            "\\PC{0,40}",
+            any::<Option<u64>>(),
+            any::<Option<RouteTag>>(),
+        );
+        prop::collection::vec(announcement, 0..6).prop_map(|subs| {
             subs.into_iter()
-                .map(|(id, filter, expires_in)| Announcement {
+                .map(|(id, filter, expires_in, tag)| Announcement {
                     id,
                     filter: filter.into(),
                     expires_in,
-                    tag: expires_in.map(|e| e / 3),
+                    tag,
                 })
                 .collect()
         })

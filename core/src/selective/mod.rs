@@ -47,9 +47,11 @@
 //! - a list naming a tag the child does not know (a retraction still on its way, a late copy
 //!   of an old announcement) is not trusted either;
 //! - a parent that refused one of a child's announcements (table full, a filter it cannot
-//!   parse, another child's filter under the same id), or found one of its renewals naming a
-//!   route it does not hold, sends that child no lists for a lease, by which time the child
-//!   has announced the route again;
+//!   parse, another child's filter under the same id) sends that child no lists for a lease,
+//!   by which time the child's renewal has found the route missing and announced it again;
+//!   one that found a renewal naming a route it does not hold sends none for
+//!   [`SelectiveConfig::announce_settle`], by which time the child, announcing the route
+//!   again, distrusts lists itself;
 //! - a list longer than [`MAX_LISTED`] is not sent.
 //!
 //! A list cannot cause a spurious delivery: local candidates are still evaluated. What it
@@ -392,8 +394,12 @@ impl Selective {
     /// A refused route stays out until the child's next renewal finds it missing and
     /// announces it again (within a lease, when it is refused again); a route a renewal found
     /// missing is announced again at once, and from then on the child distrusts lists itself
-    /// for [`SelectiveConfig::announce_settle`].
+    /// for [`SelectiveConfig::announce_settle`]. Only the tree's children are sent lists, so
+    /// only they are remembered here: a peer that is none cannot grow the table.
     fn unlist(&mut self, child: NodeId, until: Micros) {
+        if !self.tree.is_child(&child) {
+            return;
+        }
         let until = self.unlisted.get(&child).map_or(until, |&at| at.max(until));
         self.unlisted.insert(child, until);
     }
