@@ -5,7 +5,7 @@
 //! if its filter matches and never if not. Near a subscribe or an expiry either outcome is
 //! allowed, but never twice.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use sift_core::Micros;
 use sift_matcher::{Event, Filter, SubscriptionIndex};
@@ -67,10 +67,10 @@ impl Checker {
     pub(crate) fn new(settle: Micros) -> Self {
         Checker {
             settle,
-            subs: HashMap::new(),
+            subs: HashMap::default(),
             index: SubscriptionIndex::new(),
-            events: HashMap::new(),
-            delivered: HashMap::new(),
+            events: HashMap::default(),
+            delivered: HashMap::default(),
             tally: Tally::default(),
             latencies: Vec::new(),
         }

@@ -7,7 +7,7 @@
 //! broken by insertion order, every random draw comes from RNGs seeded by the scenario, and
 //! nothing depends on a hash map's iteration order, so a seed reproduces a run byte for byte.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 

@@ -66,7 +66,7 @@
 //! unsubscription or expiry is retracted along the same path; a filter that was held back
 //! because of it is announced then.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
@@ -526,23 +526,40 @@ impl Selective {
         if self.children.is_empty() {
             return;
         }
-        let matched = matched.unwrap_or_else(|| {
-            out.matching_ops += self.children.len() as u64;
-            self.children.matching(&publication.event)
-        });
-        // Per child, the tags of its matched routes, or `None` once one had no tag.
-        let mut down: BTreeMap<NodeId, Option<Vec<RouteTag>>> = BTreeMap::new();
-        for route in matched {
-            for holder in self.children.holders(&route) {
-                if Some(holder.child) != from && Some(holder.child) != self.parent {
-                    let tags = down.entry(holder.child).or_insert_with(|| Some(Vec::new()));
-                    match (tags.as_mut(), holder.tag) {
-                        (Some(tags), Some(tag)) => tags.push(tag),
-                        _ => *tags = None,
-                    }
-                }
+        // Per child, the tags of its matched routes, or `None` once one had no tag. A node
+        // has a handful of children: a vector searched in turn, sorted at the end so that
+        // children are sent to in key order.
+        let mut down: Vec<(NodeId, Option<Vec<RouteTag>>)> = Vec::new();
+        let mut add = |holder: &Holder| {
+            if Some(holder.child) == from || Some(holder.child) == self.parent {
+                return;
+            }
+            let at = down
+                .iter()
+                .position(|(child, _)| *child == holder.child)
+                .unwrap_or_else(|| {
+                    down.push((holder.child, Some(Vec::new())));
+                    down.len() - 1
+                });
+            let tags = &mut down[at].1;
+            match (tags.as_mut(), holder.tag) {
+                (Some(tags), Some(tag)) => tags.push(tag),
+                _ => *tags = None,
+            }
+        };
+        match matched {
+            Some(routes) => routes
+                .iter()
+                .flat_map(|route| self.children.holders(route))
+                .for_each(&mut add),
+            None => {
+                out.matching_ops += self.children.len() as u64;
+                self.children
+                    .matching_holders(&publication.event)
+                    .for_each(&mut add);
             }
         }
+        down.sort_unstable_by_key(|&(child, _)| child);
         for (child, tags) in down {
             let listed = self.unlisted.get(&child).is_none_or(|&until| now >= until);
             let mut tags = tags.filter(|_| listed).unwrap_or_default();

@@ -105,6 +105,11 @@ impl Path {
         1 << (self.hash % 64)
     }
 
+    /// The key's [`name_hash`].
+    pub(crate) fn key_hash(&self) -> u64 {
+        self.hash
+    }
+
     /// The flattened attribute name this path addresses.
     pub fn key(&self) -> &str {
         &self.key

@@ -31,8 +31,14 @@ pub(crate) struct AttrTable {
 }
 
 impl AttrTable {
+    #[cfg(test)]
     pub(crate) fn intern(&mut self, name: &str) -> AttrId {
-        let hash = name_hash(name);
+        self.intern_hashed(name, name_hash(name))
+    }
+
+    /// Interns `name`, whose [`name_hash`] is `hash` (a filter's path carries it).
+    pub(crate) fn intern_hashed(&mut self, name: &str, hash: u64) -> AttrId {
+        debug_assert_eq!(hash, name_hash(name));
         if let Some(id) = self.find(hash, name) {
             return id;
         }
@@ -243,7 +249,7 @@ impl CompiledAtom {
         patterns: &mut PatternTable,
     ) -> Self {
         CompiledAtom {
-            attr: table.intern(predicate.path.key()),
+            attr: table.intern_hashed(predicate.path.key(), predicate.path.key_hash()),
             negated,
             test: match &predicate.test {
                 Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),

@@ -23,8 +23,9 @@ const MIN_TAIL: usize = 64;
 const TAIL_FRACTION: usize = 4;
 /// Thresholds per bucket a layout aims for...
 const PER_BUCKET: usize = 16;
-/// ...with at most this many buckets.
+/// ...with at most this many buckets (a bucket index fits a `u8`).
 const MAX_BUCKETS: usize = 256;
+const _: () = assert!(MAX_BUCKETS <= 1 << u8::BITS);
 
 #[derive(Debug)]
 pub(super) struct BucketedThresholds {
@@ -97,7 +98,7 @@ impl BucketedThresholds {
     }
 
     /// Cuts the buckets for the current spread of values and lays every threshold out in
-    /// them: a count per bucket, then a scatter from a copy.
+    /// them: each threshold's bucket once, a count per bucket, then a scatter into new vectors.
     pub(super) fn lay_out(&mut self) {
         let (min, max) = self
             .values
@@ -116,23 +117,33 @@ impl BucketedThresholds {
         self.cut_at = self.values.len();
         self.offsets.clear();
         self.offsets.resize(buckets + 1, 0);
+        let homes: Vec<u8> = self
+            .values
+            .iter()
+            .map(|&v| self.bucket_of(v) as u8)
+            .collect();
         let mut next = [0u32; MAX_BUCKETS];
-        for &v in &self.values {
-            next[self.bucket_of(v)] += 1;
+        for &home in &homes {
+            next[usize::from(home)] += 1;
         }
         // Counts become each bucket's first free place.
         for (k, next) in next[..buckets].iter_mut().enumerate() {
             self.offsets[k + 1] = self.offsets[k] + *next;
             *next = self.offsets[k];
         }
-        let values = self.values.clone();
-        let slots = self.slots.clone();
-        for (&value, &slot) in values.iter().zip(&slots) {
-            let at = &mut next[self.bucket_of(value)];
-            self.values[*at as usize] = value;
-            self.slots[*at as usize] = slot;
+        // At the old vectors' capacity: the thresholds keep arriving.
+        let mut values = Vec::with_capacity(self.values.capacity());
+        values.resize(self.values.len(), 0.0);
+        let mut slots = Vec::with_capacity(self.slots.capacity());
+        slots.resize(self.slots.len(), 0);
+        for ((&home, &value), &slot) in homes.iter().zip(&self.values).zip(&self.slots) {
+            let at = &mut next[usize::from(home)];
+            values[*at as usize] = value;
+            slots[*at as usize] = slot;
             *at += 1;
         }
+        self.values = values;
+        self.slots = slots;
     }
 
     /// Moves the tail into the buckets it belongs to, keeping the cut: the tail is sorted by

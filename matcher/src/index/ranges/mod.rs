@@ -44,6 +44,7 @@ use crate::filter::{CmpOp, Test};
 use crate::value::Value;
 use arrivals::{Arrival, Arrivals};
 use bucketed::{BucketedThresholds, Split, clear_bit_if};
+use partition::Partition;
 use sure::SureBits;
 
 /// New thresholds wait in a short pending list, checked one by one on every event, and get
@@ -143,18 +144,13 @@ impl Group {
     }
 }
 
-/// The group of `v` in a partition cut at the ascending `boundaries`.
-fn group_in(boundaries: &[f64], v: f64) -> usize {
-    boundaries.partition_point(|&b| b <= v)
-}
-
 /// The thresholds on one attribute.
 #[derive(Debug)]
 struct AttributeRanges {
     attr: AttrId,
     /// `G - 1` ascending boundaries; group `k` is `[b_k, b_{k+1})` with `b_0 = -inf`,
     /// `b_G = +inf`.
-    boundaries: Vec<f64>,
+    partition: Partition,
     groups: Vec<Group>,
     /// New thresholds not yet handed to their group.
     arrivals: Arrivals,
@@ -181,7 +177,7 @@ impl AttributeRanges {
     fn new(attr: AttrId) -> Self {
         AttributeRanges {
             attr,
-            boundaries: Vec::new(),
+            partition: Partition::default(),
             groups: vec![Group::default()],
             arrivals: Arrivals::new(1),
             sure: None,
@@ -193,7 +189,7 @@ impl AttributeRanges {
     }
 
     fn group_of(&self, v: f64) -> usize {
-        group_in(&self.boundaries, v)
+        self.partition.group_of(v)
     }
 
     /// Grows the bitset of constrained slots to hold `capacity` slots; the sure bitsets grow
@@ -318,7 +314,8 @@ impl AttributeRanges {
 
     /// Whether group `g` is `[v, next float above v)`, which no partition can split.
     fn holds_one_value(&self, g: usize) -> bool {
-        g > 0 && g < self.boundaries.len() && self.boundaries[g - 1].next_up() == self.boundaries[g]
+        let cuts = self.partition.cuts();
+        g > 0 && g < cuts.len() && cuts[g - 1].next_up() == cuts[g]
     }
 
     /// Every threshold: in the groups, and still arriving.
@@ -341,39 +338,37 @@ impl AttributeRanges {
 
     /// Re-partitions at the quantiles of the current thresholds and rebuilds the bitsets.
     /// The quantiles are estimated from an evenly spaced sample of at most
-    /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a pass over the thresholds rather
-    /// than a sort of them; each new group's vectors are allocated once, at their size, and
-    /// filled by passes over the old groups rather than through a copy of every threshold.
+    /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a few passes over the thresholds
+    /// rather than a sort of them; each new group's vectors are allocated once, at their size.
     fn rebuild(&mut self, capacity: usize) {
-        let count = self.groups.iter().map(Group::len).sum::<usize>() + self.arrivals.len();
-        let step = count.div_ceil(QUANTILE_SAMPLE).max(1);
-        let mut sample: Vec<f64> = self
-            .all_thresholds()
-            .step_by(step)
-            .map(|(t, _, _)| t)
-            .collect();
+        let all: Vec<(f64, u32, Side)> = self.all_thresholds().collect();
+        let step = all.len().div_ceil(QUANTILE_SAMPLE).max(1);
+        let mut sample: Vec<f64> = all.iter().step_by(step).map(|&(t, _, _)| t).collect();
         sample.sort_unstable_by(f64::total_cmp);
-        let boundaries = partition::boundaries(&sample, wanted_groups(count, capacity), MAX_GROUPS);
-
-        let groups = boundaries.len() + 1;
-        let homes: Vec<u8> = self
-            .all_thresholds()
-            .map(|(t, _, _)| group_in(&boundaries, t) as u8)
+        let partition = Partition::new(partition::boundaries(
+            &sample,
+            wanted_groups(all.len(), capacity),
+            MAX_GROUPS,
+        ));
+        let groups = partition.groups();
+        let homes: Vec<u8> = all
+            .iter()
+            .map(|&(t, _, _)| partition.group_of(t) as u8)
             .collect();
         let mut sizes = vec![[0usize; 2]; groups];
-        for (&home, (_, _, side)) in homes.iter().zip(self.all_thresholds()) {
+        for (&home, &(_, _, side)) in homes.iter().zip(&all) {
             sizes[usize::from(home)][side as usize] += 1;
         }
         let mut parts: Vec<[(Vec<f64>, Vec<u32>); 2]> = sizes
             .iter()
             .map(|&sizes| sizes.map(|n| (Vec::with_capacity(n), Vec::with_capacity(n))))
             .collect();
-        for (&home, (t, slot, side)) in homes.iter().zip(self.all_thresholds()) {
+        for (&home, &(t, slot, side)) in homes.iter().zip(&all) {
             let (values, slots) = &mut parts[usize::from(home)][side as usize];
             values.push(t);
             slots.push(slot);
         }
-        self.boundaries = boundaries;
+        self.partition = partition;
         self.groups = parts
             .into_iter()
             .map(|[(lv, ls), (uv, us)]| Group {

@@ -1,14 +1,22 @@
 //! The sure-fail bitsets of one attribute: for each group of its partition, the slots with a
 //! threshold that fails for every value in the group.
 //!
-//! Each group's bitset is one contiguous row, so that pruning streams through it. Rows grow
-//! by half again when the cluster outgrows them, each on its own: one array holding every
-//! group had to be copied whole as it grew (and its page faults cost more than the
-//! insertions), and fixed-size chunks broke the rows into runs too short for the prefetcher.
+//! Each group's bitset is a row of page-sized chunks, so that pruning streams through a page
+//! at a time (the hardware prefetcher stops at page boundaries anyway) and a growing cluster
+//! adds chunks instead of copying rows. Rows that were copied as they grew by half again
+//! were, with the page faults of all the memory that copying churned through, the costliest
+//! part of inserting into a large cluster; one array holding every group was worse, since it
+//! was copied whole. A row shorter than a chunk grows by half again, so that small clusters
+//! keep small rows.
+
+/// Words per chunk of a row: one page.
+const CHUNK_WORDS: usize = 512;
 
 #[derive(Debug)]
 pub(super) struct SureBits {
-    rows: Vec<Vec<u64>>,
+    /// Per group, its row: chunks of [`CHUNK_WORDS`] words but the last, which may be shorter
+    /// while it is the only one. Every row has the same layout.
+    rows: Vec<Vec<Vec<u64>>>,
     /// Words of slots every row covers.
     words: usize,
 }
@@ -24,30 +32,49 @@ impl SureBits {
         }
     }
 
-    /// Covers at least `words` words of slots. Every row grows at once, by half again: a
-    /// cluster gains a word of slots every 64 insertions, and growing the rows a word at a
-    /// time touched the end of every row, a cache miss each, as often.
+    /// Covers at least `words` words of slots. Every row grows at once: a cluster gains a
+    /// word of slots every 64 insertions, and growing the rows a word at a time touched the
+    /// end of every row, a cache miss each, as often.
     pub(super) fn reserve(&mut self, words: usize) {
         if words <= self.words {
             return;
         }
-        self.words = words.max(self.words + self.words / 2);
+        let target = if words <= CHUNK_WORDS {
+            words.max(self.words + self.words / 2).min(CHUNK_WORDS)
+        } else {
+            words.next_multiple_of(CHUNK_WORDS)
+        };
         for row in &mut self.rows {
-            row.reserve_exact(self.words - row.len());
-            row.resize(self.words, 0);
+            let mut covered = self.words;
+            while covered < target {
+                let chunk = covered / CHUNK_WORDS;
+                let len = (target - chunk * CHUNK_WORDS).min(CHUNK_WORDS);
+                if chunk == row.len() {
+                    row.push(Vec::new());
+                }
+                let words = &mut row[chunk];
+                words.reserve_exact(len - words.len());
+                words.resize(len, 0);
+                covered = chunk * CHUNK_WORDS + len;
+            }
         }
+        self.words = target;
     }
 
-    /// Sets `mask` in word `word` of `group`.
+    /// Sets `mask` in word `word` of `group`; the word must be covered.
     pub(super) fn set(&mut self, group: usize, word: usize, mask: u64) {
-        self.rows[group][word] |= mask;
+        self.rows[group][word / CHUNK_WORDS][word % CHUNK_WORDS] |= mask;
     }
 
     /// Clears `slot` in every group.
     pub(super) fn clear_slot(&mut self, slot: usize) {
-        let bit = 1u64 << (slot % 64);
+        let (chunk, word, bit) = (
+            slot / 64 / CHUNK_WORDS,
+            slot / 64 % CHUNK_WORDS,
+            1u64 << (slot % 64),
+        );
         for row in &mut self.rows {
-            if let Some(word) = row.get_mut(slot / 64) {
+            if let Some(word) = row.get_mut(chunk).and_then(|c| c.get_mut(word)) {
                 *word &= !bit;
             }
         }
@@ -55,21 +82,32 @@ impl SureBits {
 
     /// Sets in `group` every bit of `bits` (a bitset over all slots).
     pub(super) fn set_all(&mut self, group: usize, bits: &[u64]) {
-        for (word, bits) in self.rows[group].iter_mut().zip(bits) {
-            *word |= bits;
+        for (chunk, bits) in self.rows[group].iter_mut().zip(bits.chunks(CHUNK_WORDS)) {
+            for (word, bits) in chunk.iter_mut().zip(bits) {
+                *word |= bits;
+            }
         }
     }
 
     /// Reads the first word of `group`, so that the pass of [`SureBits::prune`] starts on its
     /// way to the cache; returns it to be kept from being optimized away.
     pub(super) fn touch(&self, group: usize) -> u64 {
-        self.rows[group].first().copied().unwrap_or(0)
+        self.rows[group]
+            .first()
+            .and_then(|chunk| chunk.first())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Clears in `survivors` the slots that surely fail in `group`.
     pub(super) fn prune(&self, group: usize, survivors: &mut [u64]) {
-        for (word, sure) in survivors.iter_mut().zip(&self.rows[group]) {
-            *word &= !sure;
+        for (chunk, survivors) in self.rows[group]
+            .iter()
+            .zip(survivors.chunks_mut(CHUNK_WORDS))
+        {
+            for (word, sure) in survivors.iter_mut().zip(chunk) {
+                *word &= !sure;
+            }
         }
     }
 }
@@ -84,10 +122,13 @@ mod tests {
         survivors[slot / 64] & (1 << (slot % 64)) == 0
     }
 
+    /// Slots on both sides of chunk edges (a chunk holds 32,768 slots), set as the rows grow.
     #[test]
     fn bits_survive_growth() {
         let mut sure = SureBits::new(3);
-        let slots = [0, 63, 64, 1000, 16_383, 16_384, 40_000];
+        let slots = [
+            0, 63, 64, 1000, 16_383, 32_767, 32_768, 40_000, 65_536, 100_000,
+        ];
         for (i, &slot) in slots.iter().enumerate() {
             sure.reserve(slot / 64 + 1);
             sure.set(i % 3, slot / 64, 1 << (slot % 64));
@@ -102,8 +143,10 @@ mod tests {
         assert!(!is_set(&sure, 0, 1000) && !is_set(&sure, 1, 1000));
         let mut all = vec![0u64; 3000];
         all[40_000 / 64] = 1 << (40_000 % 64);
+        all[99_999 / 64] = 1 << (99_999 % 64);
         all[1] = 1;
         sure.set_all(2, &all);
         assert!(is_set(&sure, 2, 40_000) && is_set(&sure, 2, 64) && !is_set(&sure, 2, 0));
+        assert!(is_set(&sure, 2, 99_999) && !is_set(&sure, 2, 99_998));
     }
 }
