@@ -256,7 +256,7 @@ impl<R: RouteKey> ChildTables<R> {
         }
     }
 
-    /// `child` holds nothing any more; returns the subscriptions now gone, in id order.
+    /// `child` holds nothing any more; returns the routes now gone, in route order.
     pub fn drop_child(&mut self, child: &NodeId) -> Vec<R> {
         if !self.holdings.contains_key(child) {
             return Vec::new();

@@ -131,7 +131,9 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
         bytes: text.as_bytes(),
         pos: 0,
     };
-    let mut tokens = Vec::new();
+    // Tokens of a typical filter are three bytes or more with their spacing: sized so that
+    // the vector rarely grows (a routing overlay parses every filter at every hop).
+    let mut tokens = Vec::with_capacity(text.len() / 3 + 2);
     loop {
         lexer.skip_whitespace();
         let start = lexer.pos;

@@ -148,8 +148,7 @@ impl Group {
 #[derive(Debug)]
 struct AttributeRanges {
     attr: AttrId,
-    /// `G - 1` ascending boundaries; group `k` is `[b_k, b_{k+1})` with `b_0 = -inf`,
-    /// `b_G = +inf`.
+    /// The `G - 1` boundaries cutting the line into groups, and the guide to them.
     partition: Partition,
     groups: Vec<Group>,
     /// New thresholds not yet handed to their group.

@@ -33,7 +33,7 @@ pub(super) struct Partition {
 impl Partition {
     /// A partition at the ascending `cuts`, at most 255 of them (a group index fits a `u8`).
     pub(super) fn new(cuts: Vec<f64>) -> Self {
-        debug_assert!(cuts.is_sorted() && cuts.len() < usize::from(u8::MAX));
+        debug_assert!(cuts.is_sorted() && cuts.len() <= usize::from(u8::MAX));
         let (first, last) = match (cuts.first(), cuts.last()) {
             (Some(&first), Some(&last)) if cuts.len() >= MIN_GUIDED => (first, last),
             _ => {
@@ -45,6 +45,8 @@ impl Partition {
         };
         let slices = cuts.len() * SLICES_PER_GROUP;
         // Cuts are within ±2^52 and strictly ascending, so the spread is finite and positive.
+        // A spread of a few subnormals makes the scale infinite: every value then falls in the
+        // first or the last slice, which is slow but still right (see `group_of`).
         let scale = slices as f64 / (last - first);
         let mut guide = Vec::with_capacity(slices + 1);
         guide.push(0);
