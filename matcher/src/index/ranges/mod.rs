@@ -61,8 +61,12 @@ const MAX_THRESHOLD: f64 = 4_503_599_627_370_496.0; // 2^52
 /// moved about twice.
 const TARGET_PER_GROUP: usize = 128;
 
-/// Thresholds sampled to place a partition's boundaries.
-const QUANTILE_SAMPLE: usize = 8192;
+/// Thresholds sampled to place a partition's boundaries: sixteen per group at the most groups,
+/// which keeps groups near their share (matching measured the same as with four times the
+/// sample), while the sample's sort stays small: with 8,192 it was a tenth of the instructions
+/// of inserting 10,000 interval subscriptions, as an attribute's partition is rebuilt at every
+/// doubling on the way to 128 groups.
+const QUANTILE_SAMPLE: usize = 2048;
 
 /// Most groups per attribute: bounds the sure bitsets' memory at `MAX_GROUPS` bits per slot
 /// and attribute. A group index fits a `u8` (see [`AttributeRanges::rebuild`]).
