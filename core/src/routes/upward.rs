@@ -189,8 +189,7 @@ impl<R: RouteKey> Upward<R> {
         Offer::Announce
     }
 
-    /// Takes a route back. Returns whether it had been announced (the parent must be told)
-    /// and the routes it was covering, in order, now to be offered again.
+    /// Drops a route from the index of held-back filters, and the index once it is empty.
     fn forget_held_back(&mut self, sub: &R) {
         if let Some(index) = &mut self.held_back {
             index.remove(sub);
@@ -200,6 +199,8 @@ impl<R: RouteKey> Upward<R> {
         }
     }
 
+    /// Takes a route back. Returns whether it had been announced (the parent must be told)
+    /// and the routes it was covering, in order, now to be offered again.
     pub fn withdraw(&mut self, sub: &R) -> (bool, Vec<R>) {
         if let Some(coverer) = self.suppressed.remove(sub) {
             self.forget_held_back(sub);

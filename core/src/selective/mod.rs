@@ -526,9 +526,10 @@ impl Selective {
         if self.children.is_empty() {
             return;
         }
-        // Per child, the tags of its matched routes, or `None` once one had no tag. A node
-        // has a handful of children: a vector searched in turn, sorted at the end so that
-        // children are sent to in key order.
+        // Per child, the tags of its matched routes, or `None` once one had no tag. Routes are
+        // held by the peers that announced them, a handful (at most the node's peers): a
+        // vector searched in turn, sorted at the end so that children are sent to in key
+        // order.
         let mut down: Vec<(NodeId, Option<Vec<RouteTag>>)> = Vec::new();
         let mut add = |holder: &Holder| {
             if Some(holder.child) == from || Some(holder.child) == self.parent {
