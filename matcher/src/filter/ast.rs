@@ -84,6 +84,14 @@ pub struct Path {
 impl Path {
     /// Builds a path from its segments; none may be empty.
     pub fn from_segments<S: AsRef<str>>(segments: &[S]) -> Path {
+        if let [only] = segments {
+            let key = only.as_ref();
+            return Path {
+                hash: name_hash(key),
+                key: key.into(),
+                dots: Box::default(),
+            };
+        }
         let mut key = String::new();
         let mut dots = Vec::new();
         for (i, segment) in segments.iter().enumerate() {
@@ -98,6 +106,17 @@ impl Path {
             key: key.into(),
             dots: dots.into(),
         }
+    }
+
+    /// Whether this path is the one segment `name`.
+    pub(crate) fn is_single(&self, name: &str) -> bool {
+        self.dots.is_empty() && *self.key == *name
+    }
+
+    /// Whether `other` holds this very key (not only an equal one): a cheap test for paths
+    /// the parser built one from the other.
+    pub(crate) fn shares_key(&self, other: &Path) -> bool {
+        Arc::ptr_eq(&self.key, &other.key)
     }
 
     /// One of 64 bits, chosen by the key's hash: paths with different bits differ.

@@ -1,9 +1,15 @@
 //! The filter lexer: text to tokens, each with the byte offset where it starts.
+//!
+//! Tokens borrow their names and strings from the text (a string owns its text only when
+//! escapes changed it): a routing overlay parses every filter it learns at every hop, and the
+//! copies made there were most of the cost of parsing.
+
+use std::borrow::Cow;
 
 use super::error::ParseError;
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Token {
+pub(crate) enum Token<'t> {
     LParen,
     RParen,
     LBracket,
@@ -25,12 +31,12 @@ pub(crate) enum Token {
     /// A plain or backquoted name. `quoted` keeps whether it was backquoted, which the parser
     /// needs only for error messages.
     Name {
-        text: String,
+        text: &'t str,
         quoted: bool,
     },
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Cow<'t, str>),
     End,
 }
 
@@ -63,7 +69,7 @@ impl CmpOp {
     }
 }
 
-impl Token {
+impl Token<'_> {
     /// How the token reads in an error message ("found ...").
     pub(crate) fn describe(&self) -> String {
         match self {
@@ -99,7 +105,7 @@ impl Token {
 }
 
 /// Words the grammar reserves; `and`, `or` and `not` are alternative spellings of operators.
-fn keyword(word: &str) -> Option<Token> {
+fn keyword(word: &str) -> Option<Token<'static>> {
     Some(match word {
         "and" => Token::And,
         "or" => Token::Or,
@@ -125,7 +131,7 @@ pub(crate) fn is_plain_name(word: &str) -> bool {
 
 /// Splits `text` into tokens, each paired with its starting byte offset. The last token is
 /// always [`Token::End`] at `text.len()`.
-pub(crate) fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
+pub(crate) fn tokenize(text: &str) -> Result<Vec<(usize, Token<'_>)>, ParseError> {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
@@ -152,7 +158,7 @@ struct Lexer<'t> {
     pos: usize,
 }
 
-impl Lexer<'_> {
+impl<'t> Lexer<'t> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -161,16 +167,24 @@ impl Lexer<'_> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    /// Skips Unicode whitespace; ASCII, by far the most common, without decoding characters.
     fn skip_whitespace(&mut self) {
-        while let Some(c) = self.text[self.pos..].chars().next() {
-            if !c.is_whitespace() {
-                break;
+        while let Some(b) = self.peek() {
+            if b.is_ascii() {
+                if !char::from(b).is_whitespace() {
+                    return;
+                }
+                self.pos += 1;
+            } else {
+                match self.text[self.pos..].chars().next() {
+                    Some(c) if c.is_whitespace() => self.pos += c.len_utf8(),
+                    _ => return,
+                }
             }
-            self.pos += c.len_utf8();
         }
     }
 
-    fn next_token(&mut self) -> Result<Token, ParseError> {
+    fn next_token(&mut self) -> Result<Token<'t>, ParseError> {
         let start = self.pos;
         let Some(c) = self.peek() else {
             return Ok(Token::End);
@@ -227,20 +241,20 @@ impl Lexer<'_> {
         }
     }
 
-    fn word(&mut self) -> Token {
+    fn word(&mut self) -> Token<'t> {
         let start = self.pos;
         while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
         {
             self.pos += 1;
         }
         let word = &self.text[start..self.pos];
-        keyword(word).unwrap_or_else(|| Token::Name {
-            text: word.to_string(),
+        keyword(word).unwrap_or(Token::Name {
+            text: word,
             quoted: false,
         })
     }
 
-    fn quoted_name(&mut self) -> Result<Token, ParseError> {
+    fn quoted_name(&mut self) -> Result<Token<'t>, ParseError> {
         let start = self.pos;
         let Some(len) = self.text[start + 1..].find('`') else {
             return Err(ParseError::new(
@@ -254,7 +268,7 @@ impl Lexer<'_> {
                 "a backquoted name must not be empty",
             ));
         }
-        let text = self.text[start + 1..start + 1 + len].to_string();
+        let text = &self.text[start + 1..start + 1 + len];
         self.pos = start + len + 2;
         Ok(Token::Name { text, quoted: true })
     }
@@ -267,7 +281,7 @@ impl Lexer<'_> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Token, ParseError> {
+    fn number(&mut self) -> Result<Token<'t>, ParseError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -320,21 +334,31 @@ impl Lexer<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<Token, ParseError> {
+    /// A string literal: borrowed from the text up to its first escape, owned from there on.
+    fn string(&mut self) -> Result<Token<'t>, ParseError> {
         let start = self.pos;
-        self.pos += 1;
-        let mut out = String::new();
+        let unterminated =
+            || ParseError::new(start, "unterminated string: expected a closing '\"'");
+        let body = start + 1;
+        // '"' and '\\' are ASCII, so they never occur inside a multi-byte character.
+        let plain = self.bytes[body..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\')
+            .ok_or_else(unterminated)?;
+        self.pos = body + plain;
+        if self.bytes[self.pos] == b'"' {
+            self.pos += 1;
+            return Ok(Token::Str(Cow::Borrowed(&self.text[body..body + plain])));
+        }
+        let mut out = self.text[body..self.pos].to_string();
         loop {
             let Some(c) = self.text[self.pos..].chars().next() else {
-                return Err(ParseError::new(
-                    start,
-                    "unterminated string: expected a closing '\"'",
-                ));
+                return Err(unterminated());
             };
             match c {
                 '"' => {
                     self.pos += 1;
-                    return Ok(Token::Str(out));
+                    return Ok(Token::Str(Cow::Owned(out)));
                 }
                 '\\' => out.push(self.escape()?),
                 c => {

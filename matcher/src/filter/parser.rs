@@ -3,6 +3,7 @@
 //! Recursion happens only at `(` and `not`, and both count against the nesting limit before
 //! recursing, so the stack depth is bounded by the limit whatever the input.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::FilterLimits;
@@ -29,6 +30,7 @@ pub(crate) fn parse(text: &str, limits: &FilterLimits) -> Result<Expr, ParseErro
         depth: 0,
         predicates: 0,
         limits,
+        last_path: None,
     };
     let expr = parser.or()?;
     match parser.peek() {
@@ -44,16 +46,19 @@ pub(crate) fn parse(text: &str, limits: &FilterLimits) -> Result<Expr, ParseErro
     }
 }
 
-struct Parser<'l> {
-    tokens: Vec<(usize, Token)>,
+struct Parser<'t, 'l> {
+    tokens: Vec<(usize, Token<'t>)>,
     pos: usize,
     depth: usize,
     predicates: usize,
     limits: &'l FilterLimits,
+    /// The path parsed last: a range is two predicates on one attribute, one after the
+    /// other, and the second shares the first's key instead of allocating its own.
+    last_path: Option<Path>,
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> &Token {
+impl<'t> Parser<'t, '_> {
+    fn peek(&self) -> &Token<'t> {
         &self.tokens[self.pos].1
     }
 
@@ -62,12 +67,10 @@ impl Parser<'_> {
     }
 
     /// Consumes the current token; never moves past `End`.
-    fn advance(&mut self) -> Token {
-        let token = self.tokens[self.pos].1.clone();
-        if token != Token::End {
+    fn advance(&mut self) {
+        if *self.peek() != Token::End {
             self.pos += 1;
         }
-        token
     }
 
     fn error_here(&self, message: impl Into<String>) -> ParseError {
@@ -78,7 +81,7 @@ impl Parser<'_> {
         self.error_here(format!("expected {what}, found {}", self.peek().describe()))
     }
 
-    fn expect(&mut self, token: Token, what: &str) -> Result<(), ParseError> {
+    fn expect(&mut self, token: Token<'_>, what: &str) -> Result<(), ParseError> {
         if *self.peek() == token {
             self.advance();
             Ok(())
@@ -217,19 +220,32 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A dotted path; most are a single name, built without collecting segments.
     fn path(&mut self) -> Result<Path, ParseError> {
-        let mut segments = Vec::new();
-        loop {
-            let Token::Name { text, .. } = self.peek() else {
-                return Err(self.expected("an attribute name"));
-            };
-            segments.push(text.clone());
-            self.advance();
-            if *self.peek() != Token::Dot {
-                return Ok(Path::from_segments(&segments));
+        let first = self.name()?;
+        let path = if *self.peek() != Token::Dot {
+            match &self.last_path {
+                Some(last) if last.is_single(first) => last.clone(),
+                _ => Path::from_segments(&[first]),
             }
-            self.advance();
-        }
+        } else {
+            let mut segments = vec![first];
+            while *self.peek() == Token::Dot {
+                self.advance();
+                segments.push(self.name()?);
+            }
+            Path::from_segments(&segments)
+        };
+        self.last_path = Some(path.clone());
+        Ok(path)
+    }
+
+    fn name(&mut self) -> Result<&'t str, ParseError> {
+        let Token::Name { text, .. } = *self.peek() else {
+            return Err(self.expected("an attribute name"));
+        };
+        self.advance();
+        Ok(text)
     }
 
     fn test(&mut self) -> Result<Test, ParseError> {
@@ -291,12 +307,12 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, after: &Token) -> Result<(usize, Value), ParseError> {
+    fn literal(&mut self, after: &Token<'_>) -> Result<(usize, Value), ParseError> {
         let offset = self.offset();
         let value = match self.peek() {
             Token::Int(i) => Value::Int(*i),
             Token::Float(f) => Value::Float(*f),
-            Token::Str(s) => Value::Str(s.as_str().into()),
+            Token::Str(s) => Value::Str(s.as_ref().into()),
             Token::True => Value::Bool(true),
             Token::False => Value::Bool(false),
             _ => return Err(self.expected(&format!("a literal after {}", after.describe()))),
@@ -305,7 +321,7 @@ impl Parser<'_> {
         Ok((offset, value))
     }
 
-    fn string(&mut self, after: &Token) -> Result<(usize, String), ParseError> {
+    fn string(&mut self, after: &Token<'_>) -> Result<(usize, Cow<'t, str>), ParseError> {
         let offset = self.offset();
         let Token::Str(s) = self.peek() else {
             return Err(self.expected(&format!("a string after {}", after.describe())));

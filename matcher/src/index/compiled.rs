@@ -7,7 +7,7 @@ use foldhash::HashMap;
 use hashbrown::HashTable;
 
 use crate::event::{Attribute, Event, name_hash};
-use crate::filter::{Expr, Pattern, Predicate, Test};
+use crate::filter::{Expr, Path, Pattern, Predicate, Test};
 use crate::normal::{Conjunction, Formula};
 use crate::value::Value;
 
@@ -241,22 +241,33 @@ impl CompiledAtom {
     }
 }
 
-impl CompiledAtom {
-    fn new(
-        predicate: &Predicate,
-        negated: bool,
-        table: &mut AttrTable,
-        patterns: &mut PatternTable,
-    ) -> Self {
-        CompiledAtom {
-            attr: table.intern_hashed(predicate.path.key(), predicate.path.key_hash()),
-            negated,
-            test: match &predicate.test {
-                Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
-                other => other.clone(),
-            },
-        }
-    }
+/// Compiles `predicates` (each with whether it is negated) against the index's tables. A
+/// predicate on the path of the one before it (a range is two of them, and the parser shares
+/// their key) takes that one's attribute id without looking the name up again.
+fn compile_atoms<'p>(
+    predicates: impl Iterator<Item = (&'p Predicate, bool)>,
+    table: &mut AttrTable,
+    patterns: &mut PatternTable,
+) -> Vec<CompiledAtom> {
+    let mut last: Option<(&Path, AttrId)> = None;
+    predicates
+        .map(|(predicate, negated)| {
+            let path = &predicate.path;
+            let attr = match last {
+                Some((last, attr)) if last.shares_key(path) => attr,
+                _ => table.intern_hashed(path.key(), path.key_hash()),
+            };
+            last = Some((path, attr));
+            CompiledAtom {
+                attr,
+                negated,
+                test: match &predicate.test {
+                    Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
+                    other => other.clone(),
+                },
+            }
+        })
+        .collect()
 }
 
 /// A conjunction's atoms compiled against the index's tables, and its residual formula.
@@ -265,11 +276,11 @@ pub(crate) fn compile(
     table: &mut AttrTable,
     patterns: &mut PatternTable,
 ) -> (Vec<CompiledAtom>, Option<Box<Formula>>) {
-    let atoms = conjunction
-        .atoms
-        .iter()
-        .map(|a| CompiledAtom::new(&a.predicate, a.negated, table, patterns))
-        .collect();
+    let atoms = compile_atoms(
+        conjunction.atoms.iter().map(|a| (&a.predicate, a.negated)),
+        table,
+        patterns,
+    );
     (atoms, conjunction.residual.map(Box::new))
 }
 
@@ -294,12 +305,8 @@ pub(crate) fn compile_plain(
         }
     }
     let mut found = Vec::new();
-    predicates(expr, &mut found).then(|| {
-        found
-            .into_iter()
-            .map(|p| CompiledAtom::new(p, false, table, patterns))
-            .collect()
-    })
+    predicates(expr, &mut found)
+        .then(|| compile_atoms(found.into_iter().map(|p| (p, false)), table, patterns))
 }
 
 /// What is left to check of a conjunction that survives its cluster's filters: the atoms they

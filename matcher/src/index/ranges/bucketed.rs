@@ -146,44 +146,49 @@ impl BucketedThresholds {
         self.slots = slots;
     }
 
-    /// Moves the tail into the buckets it belongs to, keeping the cut: the tail is sorted by
-    /// bucket, then, from the last bucket down, each bucket's run is moved up by the number of
-    /// tail thresholds that go below it and the tail's share is written after it.
+    /// Moves the tail into the buckets it belongs to, keeping the cut: each bucket's run moves
+    /// up by the number of tail thresholds that go below it (from the last bucket down, so
+    /// that no run is overwritten before it moves), and the tail's thresholds are written
+    /// after the runs they join, counted out by bucket rather than sorted.
     fn merge_tail(&mut self) {
         let bucketed = self.bucketed();
         let buckets = self.buckets();
-        let mut tail: Vec<(u32, f64, u32)> = self.values[bucketed..]
+        let tail: Vec<(u8, f64, u32)> = self.values[bucketed..]
             .iter()
             .zip(&self.slots[bucketed..])
-            .map(|(&value, &slot)| (self.bucket_of(value) as u32, value, slot))
+            .map(|(&value, &slot)| (self.bucket_of(value) as u8, value, slot))
             .collect();
-        tail.sort_unstable_by_key(|&(bucket, _, _)| bucket);
-        let lowest = tail
-            .first()
-            .map_or(buckets, |&(bucket, _, _)| bucket as usize);
-        let mut end = self.values.len();
-        let mut pending = tail.len();
-        for k in (lowest..buckets).rev() {
-            let (from, to) = (self.offsets[k] as usize, self.offsets[k + 1] as usize);
-            let arriving = tail[..pending]
-                .iter()
-                .rev()
-                .take_while(|&&(bucket, _, _)| bucket as usize == k)
-                .count();
-            self.offsets[k + 1] = end as u32;
-            for &(_, value, slot) in &tail[pending - arriving..pending] {
-                end -= 1;
-                self.values[end] = value;
-                self.slots[end] = slot;
-            }
-            pending -= arriving;
-            let start = end - (to - from);
-            self.values.copy_within(from..to, start);
-            self.slots.copy_within(from..to, start);
-            end = start;
+        let mut arriving = [0u32; MAX_BUCKETS];
+        for &(bucket, _, _) in &tail {
+            arriving[usize::from(bucket)] += 1;
         }
-        debug_assert_eq!(pending, 0);
-        debug_assert_eq!(end, self.offsets[lowest] as usize);
+        // `shift[k]`: tail thresholds going below bucket `k`, so how far its run moves up.
+        let mut shift = [0u32; MAX_BUCKETS + 1];
+        for k in 0..buckets {
+            shift[k + 1] = shift[k] + arriving[k];
+        }
+        let mut cursor = [0u32; MAX_BUCKETS];
+        for k in (0..buckets).rev() {
+            let (from, to) = (self.offsets[k], self.offsets[k + 1]);
+            let moved_to = from + shift[k];
+            if shift[k] > 0 {
+                self.values
+                    .copy_within(from as usize..to as usize, moved_to as usize);
+                self.slots
+                    .copy_within(from as usize..to as usize, moved_to as usize);
+            }
+            cursor[k] = moved_to + (to - from);
+        }
+        for (k, offset) in self.offsets.iter_mut().enumerate().skip(1) {
+            *offset += shift[k];
+        }
+        for (bucket, value, slot) in tail {
+            let at = &mut cursor[usize::from(bucket)];
+            self.values[*at as usize] = value;
+            self.slots[*at as usize] = slot;
+            *at += 1;
+        }
+        debug_assert_eq!(self.bucketed(), self.values.len());
     }
 
     /// Every threshold and its slot, in no particular order.
