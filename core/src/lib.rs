@@ -6,6 +6,7 @@
 //! state machines, so whatever the simulator shows of a strategy holds for the daemon's logic.
 
 pub mod anchor;
+pub mod announced;
 pub mod brokers;
 pub mod dht;
 pub mod flood;

@@ -29,11 +29,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use sift_core::announced::AnnouncedFilter;
 use sift_core::keyspace::Key;
 use sift_core::routes::{ChildTables, Holder, Learnt, Offer, RouteAnnouncement, RouteId, Upward};
 use sift_core::selective::{Announcement, MAX_BATCH};
 use sift_core::{Message, Micros, NodeId, Outputs, SubId, Subscription};
-use sift_matcher::{Event, Filter, FilterLimits};
+use sift_matcher::{Event, Filter};
 
 use crate::table::RoutingTable;
 
@@ -61,6 +62,10 @@ pub struct Trees {
     /// Joins and leaves for each parent, sent when the input is done.
     to_join: BTreeMap<NodeId, BTreeSet<RouteId>>,
     to_leave: BTreeMap<NodeId, Vec<RouteId>>,
+    /// The joins taken in during this input, by route: one passed on toward its key is passed
+    /// on as it came, parse included (see [`AnnouncedFilter`]). Emptied when the input is
+    /// done, so no parse outlives it here.
+    relayed: HashMap<RouteId, AnnouncedFilter>,
     lease: Micros,
     last_renewal: Micros,
 }
@@ -76,6 +81,7 @@ impl Trees {
             by_key: BTreeMap::new(),
             to_join: BTreeMap::new(),
             to_leave: BTreeMap::new(),
+            relayed: HashMap::new(),
             lease,
             last_renewal: 0,
         }
@@ -143,11 +149,10 @@ impl Trees {
         child: NodeId,
         routes: Vec<RouteAnnouncement>,
     ) {
-        let limits = FilterLimits::default();
         let lease = now.saturating_add(self.lease);
         for joined in routes.into_iter().take(MAX_BATCH) {
             // A filter this node cannot parse is refused alone; the rest of the batch stands.
-            let Ok(filter) = Filter::parse_with(&joined.sub.filter, &limits) else {
+            let Some(filter) = joined.sub.filter.filter() else {
                 continue;
             };
             let route = joined.route();
@@ -157,23 +162,24 @@ impl Trees {
                 continue;
             }
             let expires = joined.sub.expires_in.map(|left| now.saturating_add(left));
-            let text = joined.sub.filter;
+            let text = Arc::clone(joined.sub.filter.text());
             let holder = Holder {
                 child,
                 until: lease,
                 tag: None,
             };
-            match self.children.learn(holder, route, text, &filter, expires) {
+            match self.children.learn(holder, route, text, filter, expires) {
                 Learnt::New => {
                     self.known(route);
-                    self.offer_filter(table, route, &filter);
+                    self.offer_filter(table, route, filter);
                 }
                 Learnt::Changed => {
                     self.withdraw(table, route, true);
-                    self.offer_filter(table, route, &filter);
+                    self.offer_filter(table, route, filter);
                 }
-                Learnt::Known | Learnt::Refused => {}
+                Learnt::Known | Learnt::Refused => continue,
             }
+            self.relayed.insert(route, joined.sub.filter.clone());
         }
     }
 
@@ -339,6 +345,7 @@ impl Trees {
                 );
             }
         }
+        self.relayed.clear();
     }
 
     fn known(&mut self, route: RouteId) {
@@ -409,10 +416,11 @@ impl Trees {
 
     fn announcement(&self, route: RouteId, now: Micros) -> Option<RouteAnnouncement> {
         let (filter, expires) = match self.own.get(&route.sub) {
-            Some(own) => (Arc::clone(&own.text), own.expires),
+            Some(own) => (Arc::clone(&own.text).into(), own.expires),
             None => {
                 let learned = self.children.get(&route)?;
-                (Arc::clone(&learned.text), learned.expires)
+                let filter = AnnouncedFilter::relaying(&learned.text, self.relayed.get(&route));
+                (filter, learned.expires)
             }
         };
         Some(RouteAnnouncement {

@@ -148,7 +148,7 @@ fn joins_naming_this_nodes_subscriptions_are_refused() {
     );
     assert!(
         out.iter().any(|(to, m)| *to == p
-            && matches!(m, Message::Join { routes } if &*routes[0].sub.filter == r#"symbol == "A""#)),
+            && matches!(m, Message::Join { routes } if &**routes[0].sub.filter.text() == r#"symbol == "A""#)),
         "{out:?}"
     );
 }

@@ -42,7 +42,6 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use sift_matcher::FilterLimits;
 
 use crate::anchor::{Key, anchors, event_keys};
 use crate::id::{NodeId, SubId};
@@ -288,7 +287,7 @@ impl Brokered {
                     let placed = self.placed.get(&sub)?;
                     Some(Announcement {
                         id: sub,
-                        filter: Arc::clone(&placed.text),
+                        filter: Arc::clone(&placed.text).into(),
                         expires_in: placed.expires.map(|at| at.saturating_sub(now)),
                         tag: None,
                     })
@@ -478,7 +477,6 @@ impl Brokered {
         if !self.is(BrokerRole::Broker) {
             return;
         }
-        let limits = FilterLimits::default();
         let lease = now + self.config.lease;
         for announcement in subs.into_iter().take(MAX_BATCH) {
             // Only a subscriber's own node speaks for its subscriptions.
@@ -486,7 +484,7 @@ impl Brokered {
                 continue;
             }
             // A filter this node cannot parse is refused alone; the rest of the batch stands.
-            let Ok(filter) = sift_matcher::Filter::parse_with(&announcement.filter, &limits) else {
+            let Some(filter) = announcement.filter.filter() else {
                 continue;
             };
             let expires = announcement.expires_in.map(|left| now.saturating_add(left));
@@ -494,8 +492,8 @@ impl Brokered {
             // which finds it unknown.
             self.held.store(
                 announcement.id,
-                announcement.filter,
-                &filter,
+                Arc::clone(announcement.filter.text()),
+                filter,
                 expires,
                 lease,
             );

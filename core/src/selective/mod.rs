@@ -71,8 +71,9 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use sift_matcher::{Event, Filter, FilterLimits};
+use sift_matcher::{Event, Filter};
 
+use crate::announced::AnnouncedFilter;
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
@@ -126,8 +127,8 @@ impl Default for SelectiveConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
     pub id: SubId,
-    /// The filter's canonical text.
-    pub filter: Arc<str>,
+    /// The filter's canonical text (and its parse, shared by the nodes of one process).
+    pub filter: AnnouncedFilter,
     /// Time left until the subscription expires, if it does.
     pub expires_in: Option<Micros>,
     /// `selective`: the number the announcing node gave the route toward this parent (see
@@ -150,6 +151,10 @@ pub struct Selective {
     last_refresh: Micros,
     /// Announcements and retractions for the parent, sent when the input is done.
     to_announce: Vec<SubId>,
+    /// The announcements taken in during this input, by subscription: one passed on to the
+    /// parent is passed on as it came, parse included (see [`AnnouncedFilter`]). Emptied when
+    /// the input is done, so no parse outlives it here.
+    relayed: HashMap<SubId, AnnouncedFilter>,
     to_retract: Vec<SubId>,
     /// When to announce everything to the parent, once it has been kept that long.
     announce_all_at: Option<Micros>,
@@ -186,6 +191,7 @@ impl Selective {
             config: config.selective.clone(),
             last_refresh: 0,
             to_announce: Vec::new(),
+            relayed: HashMap::new(),
             to_retract: Vec::new(),
             announce_all_at: None,
             last_move: None,
@@ -237,10 +243,11 @@ impl Selective {
 
     fn announcement(&self, sub: SubId, now: Micros) -> Option<Announcement> {
         let (filter, expires) = match self.local.get(&sub) {
-            Some(local) => (Arc::clone(self.local_text.get(&sub)?), local.expires),
+            Some(local) => (Arc::clone(self.local_text.get(&sub)?).into(), local.expires),
             None => {
                 let learned = self.children.get(&sub)?;
-                (Arc::clone(&learned.text), learned.expires)
+                let filter = AnnouncedFilter::relaying(&learned.text, self.relayed.get(&sub));
+                (filter, learned.expires)
             }
         };
         Some(Announcement {
@@ -256,6 +263,7 @@ impl Selective {
         let Some(parent) = self.parent else {
             self.to_announce.clear();
             self.to_retract.clear();
+            self.relayed.clear();
             return;
         };
         let retract = std::mem::take(&mut self.to_retract);
@@ -277,6 +285,7 @@ impl Selective {
             .filter(|sub| self.upward.is_announced(sub))
             .filter_map(|sub| self.announcement(sub, now))
             .collect();
+        self.relayed.clear();
         if !announcements.is_empty() {
             self.parent_informed_at = now.saturating_add(self.config.announce_settle);
         }
@@ -355,11 +364,10 @@ impl Selective {
     }
 
     fn on_announce(&mut self, now: Micros, from: NodeId, subs: Vec<Announcement>) {
-        let limits = FilterLimits::default();
         let lease = now + self.config.lease;
         for announcement in subs.into_iter().take(MAX_BATCH) {
             // A filter this node cannot parse is refused alone; the rest of the batch stands.
-            let Ok(filter) = Filter::parse_with(&announcement.filter, &limits) else {
+            let Some(filter) = announcement.filter.filter() else {
                 self.unlist(from, now.saturating_add(self.config.lease));
                 continue;
             };
@@ -374,18 +382,20 @@ impl Selective {
                 until: lease,
                 tag: announcement.tag,
             };
-            match self
-                .children
-                .learn(holder, sub, announcement.filter, &filter, expires)
-            {
-                Learnt::New => self.offer_filter(sub, &filter),
+            let text = Arc::clone(announcement.filter.text());
+            match self.children.learn(holder, sub, text, filter, expires) {
+                Learnt::New => self.offer_filter(sub, filter),
                 Learnt::Changed => {
                     self.gone(sub);
-                    self.offer_filter(sub, &filter);
+                    self.offer_filter(sub, filter);
                 }
-                Learnt::Known => {}
-                Learnt::Refused => self.unlist(from, now.saturating_add(self.config.lease)),
+                Learnt::Known => continue,
+                Learnt::Refused => {
+                    self.unlist(from, now.saturating_add(self.config.lease));
+                    continue;
+                }
             }
+            self.relayed.insert(sub, announcement.filter.clone());
         }
     }
 

@@ -21,6 +21,8 @@ struct Net {
     /// While set, announcements are parked rather than delivered: the trip up takes time.
     park_announcements: bool,
     parked: Vec<(NodeId, NodeId, Message)>,
+    /// Every announcement delivered, in order.
+    announced: Vec<Announcement>,
 }
 
 impl Net {
@@ -45,6 +47,7 @@ impl Net {
             duplicates: 0,
             park_announcements: false,
             parked: Vec::new(),
+            announced: Vec::new(),
         };
         for i in 0..net.nodes.len() {
             net.input(i, Input::Start);
@@ -69,6 +72,9 @@ impl Net {
             if self.park_announcements && matches!(msg, Message::Announce { .. }) {
                 self.parked.push((from, to, msg));
                 continue;
+            }
+            if let Message::Announce { subs, .. } = &msg {
+                self.announced.extend(subs.iter().cloned());
             }
             if let Some(at) = self.nodes.iter().position(|(id, _)| *id == to) {
                 self.input(at, Input::Message { from, msg });
@@ -246,4 +252,31 @@ fn a_list_naming_a_route_this_node_does_not_have_is_not_trusted() {
         },
     );
     assert!(net.delivered.contains(&(sub, publication.id)));
+}
+
+/// An announcement climbs the tree as the value its subscriber's node sent, parse included:
+/// the nodes of one process parse a filter once, not once per hop (see [`AnnouncedFilter`]).
+#[test]
+fn an_announcement_climbs_as_one_parsed_value() {
+    let mut net = Net::new(6, &StrategyConfig::default());
+    net.wait(5_000_000);
+    let depth = |net: &Net, mut i: usize| {
+        let mut hops = 0;
+        while let Some(parent) = net.nodes[i].1.parent {
+            i = net.nodes.iter().position(|(id, _)| *id == parent).unwrap();
+            hops += 1;
+        }
+        hops
+    };
+    let deepest = (0..6).max_by_key(|&i| depth(&net, i)).unwrap();
+    assert!(depth(&net, deepest) >= 2, "a tree of more than one level");
+    let sub = net.subscribe(deepest, 0, "x > 1 && y == \"z\"");
+    net.wait(SETTLED);
+    let hops: Vec<&Announcement> = net.announced.iter().filter(|a| a.id == sub).collect();
+    assert_eq!(hops.len(), depth(&net, deepest), "one announcement per hop");
+    let first = hops[0].filter.filter().expect("parsed") as *const Filter;
+    for hop in &hops {
+        assert!(Arc::ptr_eq(hop.filter.text(), hops[0].filter.text()));
+        assert_eq!(hop.filter.filter().map(|f| f as *const Filter), Some(first));
+    }
 }

@@ -189,7 +189,12 @@ impl Cluster {
 
     fn add_to_filters(&mut self, slot: u32, atoms: &[CompiledAtom]) {
         let words = self.live.len();
+        let mut previous = None;
         for atom in atoms.iter().filter(|a| !a.negated) {
+            // A range's two bounds come one after the other: one bit does for both.
+            if previous.replace(atom.attr) == Some(atom.attr) {
+                continue;
+            }
             let index = match self
                 .required
                 .binary_search_by_key(&atom.attr, |(attr, _)| *attr)

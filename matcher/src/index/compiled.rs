@@ -304,7 +304,10 @@ pub(crate) fn compile_plain(
             Expr::Const(false) | Expr::Not(_) | Expr::Or(_) => false,
         }
     }
-    let mut found = Vec::new();
+    let mut found = Vec::with_capacity(match expr {
+        Expr::And(operands) => operands.len(),
+        _ => 1,
+    });
     predicates(expr, &mut found)
         .then(|| compile_atoms(found.into_iter().map(|p| (p, false)), table, patterns))
 }

@@ -490,27 +490,39 @@ pub(crate) struct RangeFilter {
 }
 
 impl RangeFilter {
-    fn attr_mut(&mut self, attr: AttrId) -> &mut AttributeRanges {
-        let i = match self.attrs.binary_search_by_key(&attr, |a| a.attr) {
+    /// The position of `attr`'s thresholds in `attrs`, added if new.
+    fn position(&mut self, attr: AttrId) -> usize {
+        match self.attrs.binary_search_by_key(&attr, |a| a.attr) {
             Ok(i) => i,
             Err(i) => {
                 self.attrs.insert(i, AttributeRanges::new(attr));
                 i
             }
-        };
-        &mut self.attrs[i]
+        }
     }
 
     /// Adds the thresholds of `atoms` for `slot`; `capacity` is the cluster's slot capacity.
+    /// A range's two bounds come one after the other, and the second finds its attribute
+    /// where the first left it.
     pub(crate) fn add(&mut self, slot: u32, atoms: &[CompiledAtom], capacity: usize) {
+        let mut previous: Option<(AttrId, usize)> = None;
         for atom in atoms {
-            if let Some((side, t)) = threshold(atom) {
-                let ranges = self.attr_mut(atom.attr);
-                ranges.reserve(capacity);
-                ranges.add(slot, side, t);
-                if ranges.needs_rebuild(capacity) {
-                    ranges.rebuild(capacity);
+            let Some((side, t)) = threshold(atom) else {
+                continue;
+            };
+            let i = match previous {
+                Some((attr, i)) if attr == atom.attr => i,
+                _ => {
+                    let i = self.position(atom.attr);
+                    self.attrs[i].reserve(capacity);
+                    i
                 }
+            };
+            previous = Some((atom.attr, i));
+            let ranges = &mut self.attrs[i];
+            ranges.add(slot, side, t);
+            if ranges.needs_rebuild(capacity) {
+                ranges.rebuild(capacity);
             }
         }
     }
