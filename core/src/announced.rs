@@ -4,12 +4,16 @@
 //! Every node that learns a subscription parses its filter, and in a routing tree the same
 //! announcement climbs many hops. The daemon decodes a fresh announcement at every hop, so it
 //! parses once per hop whatever this type does; the simulator hands the very value a node
-//! sent to the next one, and a node that passes on an announcement it just took in passes on
-//! this value too (see [`crate::selective`]), so the simulator parses each filter once instead
-//! of once per hop. A node keeps only the text of what it learned (the parse is retained only
-//! while some message or input holds the value), so sharing costs no memory per route.
+//! sent to the next one, and a node that passes on an announcement in the input that brought
+//! it passes on this value too ([`Relayed`]), so the simulator parses an announcement once as
+//! it climbs instead of once per hop. (What a node announces later, after its parent changed
+//! or a covering filter went away, it builds from the text and the next node parses again.) A
+//! node keeps only the text of what it learned, and the parse lives only as long as some
+//! message or input holds the value, so sharing costs no memory per route.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -34,15 +38,6 @@ impl AnnouncedFilter {
         }))
     }
 
-    /// `text` to announce: as `relayed`, parse and all, when that is an announcement of this
-    /// very text that the node took in and passes on; else new.
-    pub fn relaying(text: &Arc<str>, relayed: Option<&AnnouncedFilter>) -> Self {
-        match relayed {
-            Some(relayed) if Arc::ptr_eq(relayed.text(), text) => relayed.clone(),
-            _ => AnnouncedFilter::new(Arc::clone(text)),
-        }
-    }
-
     pub fn text(&self) -> &Arc<str> {
         &self.0.text
     }
@@ -54,6 +49,40 @@ impl AnnouncedFilter {
             .parsed
             .get_or_init(|| Filter::parse_with(&self.0.text, &FilterLimits::default()).ok())
             .as_ref()
+    }
+}
+
+/// The announcements a node took in during one input, by route, so that one it passes on in
+/// the same input goes on as it came, parse included. [`Relayed::forget`] at the end of every
+/// input: no parse outlives the input here, and the table's memory goes with it. At most one
+/// batch of announcements per input, so bounded like a batch.
+#[derive(Debug)]
+pub struct Relayed<K>(HashMap<K, AnnouncedFilter>);
+
+impl<K: Hash + Eq> Default for Relayed<K> {
+    fn default() -> Self {
+        Relayed(HashMap::new())
+    }
+}
+
+impl<K: Hash + Eq> Relayed<K> {
+    /// Remembers that `route`'s announcement came in as `filter` (and was learned).
+    pub fn took_in(&mut self, route: K, filter: &AnnouncedFilter) {
+        self.0.insert(route, filter.clone());
+    }
+
+    /// What to announce for `route`, whose learned text is `text`: the value taken in when it
+    /// carries this very text, else a new one.
+    pub fn announce(&self, route: &K, text: &Arc<str>) -> AnnouncedFilter {
+        match self.0.get(route) {
+            Some(relayed) if Arc::ptr_eq(relayed.text(), text) => relayed.clone(),
+            _ => AnnouncedFilter::new(Arc::clone(text)),
+        }
+    }
+
+    /// Drops everything, allocation included.
+    pub fn forget(&mut self) {
+        self.0 = HashMap::new();
     }
 }
 

@@ -29,7 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use sift_core::announced::AnnouncedFilter;
+use sift_core::announced::Relayed;
 use sift_core::keyspace::Key;
 use sift_core::routes::{ChildTables, Holder, Learnt, Offer, RouteAnnouncement, RouteId, Upward};
 use sift_core::selective::{Announcement, MAX_BATCH};
@@ -62,10 +62,8 @@ pub struct Trees {
     /// Joins and leaves for each parent, sent when the input is done.
     to_join: BTreeMap<NodeId, BTreeSet<RouteId>>,
     to_leave: BTreeMap<NodeId, Vec<RouteId>>,
-    /// The joins taken in during this input, by route: one passed on toward its key is passed
-    /// on as it came, parse included (see [`AnnouncedFilter`]). Emptied when the input is
-    /// done, so no parse outlives it here.
-    relayed: HashMap<RouteId, AnnouncedFilter>,
+    /// The joins taken in during this input, passed on as they came (see [`Relayed`]).
+    relayed: Relayed<RouteId>,
     lease: Micros,
     last_renewal: Micros,
 }
@@ -81,7 +79,7 @@ impl Trees {
             by_key: BTreeMap::new(),
             to_join: BTreeMap::new(),
             to_leave: BTreeMap::new(),
-            relayed: HashMap::new(),
+            relayed: Relayed::default(),
             lease,
             last_renewal: 0,
         }
@@ -179,7 +177,7 @@ impl Trees {
                 }
                 Learnt::Known | Learnt::Refused => continue,
             }
-            self.relayed.insert(route, joined.sub.filter.clone());
+            self.relayed.took_in(route, &joined.sub.filter);
         }
     }
 
@@ -345,7 +343,7 @@ impl Trees {
                 );
             }
         }
-        self.relayed.clear();
+        self.relayed.forget();
     }
 
     fn known(&mut self, route: RouteId) {
@@ -419,7 +417,7 @@ impl Trees {
             Some(own) => (Arc::clone(&own.text).into(), own.expires),
             None => {
                 let learned = self.children.get(&route)?;
-                let filter = AnnouncedFilter::relaying(&learned.text, self.relayed.get(&route));
+                let filter = self.relayed.announce(&route, &learned.text);
                 (filter, learned.expires)
             }
         };

@@ -73,7 +73,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{Event, Filter};
 
-use crate::announced::AnnouncedFilter;
+use crate::announced::{AnnouncedFilter, Relayed};
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
@@ -151,10 +151,8 @@ pub struct Selective {
     last_refresh: Micros,
     /// Announcements and retractions for the parent, sent when the input is done.
     to_announce: Vec<SubId>,
-    /// The announcements taken in during this input, by subscription: one passed on to the
-    /// parent is passed on as it came, parse included (see [`AnnouncedFilter`]). Emptied when
-    /// the input is done, so no parse outlives it here.
-    relayed: HashMap<SubId, AnnouncedFilter>,
+    /// The announcements taken in during this input, passed on as they came (see [`Relayed`]).
+    relayed: Relayed<SubId>,
     to_retract: Vec<SubId>,
     /// When to announce everything to the parent, once it has been kept that long.
     announce_all_at: Option<Micros>,
@@ -191,7 +189,7 @@ impl Selective {
             config: config.selective.clone(),
             last_refresh: 0,
             to_announce: Vec::new(),
-            relayed: HashMap::new(),
+            relayed: Relayed::default(),
             to_retract: Vec::new(),
             announce_all_at: None,
             last_move: None,
@@ -246,7 +244,7 @@ impl Selective {
             Some(local) => (Arc::clone(self.local_text.get(&sub)?).into(), local.expires),
             None => {
                 let learned = self.children.get(&sub)?;
-                let filter = AnnouncedFilter::relaying(&learned.text, self.relayed.get(&sub));
+                let filter = self.relayed.announce(&sub, &learned.text);
                 (filter, learned.expires)
             }
         };
@@ -263,7 +261,7 @@ impl Selective {
         let Some(parent) = self.parent else {
             self.to_announce.clear();
             self.to_retract.clear();
-            self.relayed.clear();
+            self.relayed.forget();
             return;
         };
         let retract = std::mem::take(&mut self.to_retract);
@@ -285,7 +283,7 @@ impl Selective {
             .filter(|sub| self.upward.is_announced(sub))
             .filter_map(|sub| self.announcement(sub, now))
             .collect();
-        self.relayed.clear();
+        self.relayed.forget();
         if !announcements.is_empty() {
             self.parent_informed_at = now.saturating_add(self.config.announce_settle);
         }
@@ -395,7 +393,7 @@ impl Selective {
                     continue;
                 }
             }
-            self.relayed.insert(sub, announcement.filter.clone());
+            self.relayed.took_in(sub, &announcement.filter);
         }
     }
 

@@ -52,8 +52,8 @@ struct Parser<'t, 'l> {
     depth: usize,
     predicates: usize,
     limits: &'l FilterLimits,
-    /// The path parsed last: a range is two predicates on one attribute, one after the
-    /// other, and the second shares the first's key instead of allocating its own.
+    /// The one-segment path parsed last: a range is two predicates on one attribute, one after
+    /// the other, and the second shares the first's key instead of allocating its own.
     last_path: Option<Path>,
 }
 
@@ -223,18 +223,17 @@ impl<'t> Parser<'t, '_> {
     /// A dotted path; most are a single name, built without collecting segments.
     fn path(&mut self) -> Result<Path, ParseError> {
         let first = self.name()?;
-        let path = if *self.peek() != Token::Dot {
-            match &self.last_path {
-                Some(last) if last.is_single(first) => last.clone(),
-                _ => Path::from_segments(&[first]),
-            }
-        } else {
+        if *self.peek() == Token::Dot {
             let mut segments = vec![first];
             while *self.peek() == Token::Dot {
                 self.advance();
                 segments.push(self.name()?);
             }
-            Path::from_segments(&segments)
+            return Ok(Path::from_segments(&segments));
+        }
+        let path = match &self.last_path {
+            Some(last) if last.is_single(first) => last.clone(),
+            _ => Path::from_segments(&[first]),
         };
         self.last_path = Some(path.clone());
         Ok(path)

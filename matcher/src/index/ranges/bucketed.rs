@@ -10,8 +10,8 @@
 //! array (offsets into it), so a failing side is one contiguous run of slots.
 //!
 //! Insertion appends to an unbucketed *tail*, compared one by one. When the tail outgrows a
-//! fraction of the bucketed part it is merged in: sorted into buckets, and the bucketed runs
-//! moved up to make room, a block copy per bucket. The buckets themselves are recut (new
+//! fraction of the bucketed part it is merged in: counted out into buckets, and the bucketed
+//! runs moved up to make room, a block copy per bucket. The buckets themselves are recut (new
 //! spread, more buckets) only when the thresholds have doubled since they were cut, so each
 //! threshold is handled a bounded number of times on average.
 
