@@ -127,7 +127,8 @@ impl Default for SelectiveConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
     pub id: SubId,
-    /// The filter's canonical text (and its parse, shared by the nodes of one process).
+    /// The filter's canonical text, and its parse once a node has asked for it (see
+    /// [`AnnouncedFilter`] for when nodes share it).
     pub filter: AnnouncedFilter,
     /// Time left until the subscription expires, if it does.
     pub expires_in: Option<Micros>,
