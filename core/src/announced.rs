@@ -11,7 +11,7 @@
 //! node keeps only the text of what it learned, and the parse lives only as long as some
 //! message or input holds the value, so sharing costs no memory per route.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
@@ -61,7 +61,7 @@ pub struct Relayed<K>(HashMap<K, AnnouncedFilter>);
 
 impl<K: Hash + Eq> Default for Relayed<K> {
     fn default() -> Self {
-        Relayed(HashMap::new())
+        Relayed(HashMap::default())
     }
 }
 
@@ -82,7 +82,7 @@ impl<K: Hash + Eq> Relayed<K> {
 
     /// Drops everything, allocation included.
     pub fn forget(&mut self) {
-        self.0 = HashMap::new();
+        self.0 = HashMap::default();
     }
 }
 

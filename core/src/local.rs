@@ -1,7 +1,9 @@
 //! Local delivery: a node's own subscriptions, their expiry, and duplicate suppression.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use sift_matcher::SubscriptionIndex;
@@ -44,7 +46,7 @@ pub struct LocalDelivery {
 impl LocalDelivery {
     pub fn new(config: &LocalConfig) -> Self {
         LocalDelivery {
-            subs: HashMap::new(),
+            subs: HashMap::default(),
             index: SubscriptionIndex::new(),
             expiries: BinaryHeap::new(),
             seen: SeenCache::new(config.seen_capacity, config.seen_window),

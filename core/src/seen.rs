@@ -1,8 +1,9 @@
 //! A bounded memory of the events a node has seen, for duplicate suppression.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 
+use foldhash::HashSet;
 use foldhash::fast::FixedState;
 
 use crate::id::EventId;
@@ -30,7 +31,7 @@ impl SeenCache {
     pub fn new(capacity: usize, window: Micros) -> Self {
         SeenCache {
             order: VecDeque::new(),
-            ids: HashSet::new(),
+            ids: HashSet::default(),
             capacity: capacity.max(1),
             window,
         }

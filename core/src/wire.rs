@@ -165,11 +165,10 @@ pub enum Message {
     },
 }
 
-impl Message {
-    /// The event the message carries, if it carries one (as opposed to membership, routing
-    /// or gossip control).
-    pub fn payload(&self) -> Option<&Arc<Publication>> {
-        match self {
+/// The event field of the messages that carry one, by reference or mutably alike.
+macro_rules! payload_of {
+    ($msg:expr) => {
+        match $msg {
             Message::Flood { publication, .. }
             | Message::Routed { publication, .. }
             | Message::Gossip { publication, .. }
@@ -180,6 +179,19 @@ impl Message {
             | Message::Toward { publication, .. } => Some(publication),
             _ => None,
         }
+    };
+}
+
+impl Message {
+    /// The event the message carries, if it carries one (as opposed to membership, routing
+    /// or gossip control).
+    pub fn payload(&self) -> Option<&Arc<Publication>> {
+        payload_of!(self)
+    }
+
+    /// [`Message::payload`], to replace.
+    pub fn payload_mut(&mut self) -> Option<&mut Arc<Publication>> {
+        payload_of!(self)
     }
 }
 
@@ -209,9 +221,15 @@ pub fn encode(msg: &Message) -> Vec<u8> {
 
 /// The length [`encode`] would produce, without building the frame.
 pub fn encoded_len(msg: &Message) -> usize {
+    2 + cbor_len(msg)
+}
+
+/// The length of `value`'s CBOR encoding. CBOR encodes a value the same wherever it stands, so
+/// inside a message it takes this many bytes too.
+pub fn cbor_len(value: &impl Serialize) -> usize {
     let mut counter = ByteCounter(0);
-    ciborium::ser::into_writer(msg, &mut counter).expect("CBOR encoding into a counter");
-    2 + counter.0
+    ciborium::ser::into_writer(value, &mut counter).expect("CBOR encoding into a counter");
+    counter.0
 }
 
 struct ByteCounter(usize);

@@ -10,6 +10,7 @@ mod network;
 mod plan;
 mod scenario;
 mod sim;
+mod sizes;
 mod spread;
 mod summary;
 mod trace;

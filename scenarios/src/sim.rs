@@ -17,7 +17,6 @@ use serde_json::json;
 use sift_core::brokers::BrokerRole;
 use sift_core::gossip::PeerSource;
 use sift_core::sample::sample;
-use sift_core::wire::encoded_len;
 use sift_core::{
     EventId, Input, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, SubId,
     Subscription,
@@ -29,6 +28,7 @@ use crate::check::Checker;
 use crate::network::Network;
 use crate::plan::{Action, Plan, plan, seeded};
 use crate::scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
+use crate::sizes::MessageSizes;
 use crate::spread::SpreadTracker;
 use crate::summary::{Hops, Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
@@ -124,6 +124,7 @@ pub fn run_detailed(
         running: 0,
         trace: Trace::new(trace),
         stats: Stats::default(),
+        sizes: MessageSizes::new(scenario.events),
         out: Outputs::default(),
         faults_rng,
         crashed: Vec::new(),
@@ -184,6 +185,7 @@ struct Sim {
     running: usize,
     trace: Trace,
     stats: Stats,
+    sizes: MessageSizes,
     out: Outputs,
     /// Draws which nodes a fault takes.
     faults_rng: ChaCha8Rng,
@@ -409,7 +411,7 @@ impl Sim {
         let from = self.ids[node as usize];
         for send in out.sends.drain(..) {
             self.stats.messages += 1;
-            self.stats.bytes += encoded_len(&send.msg) as u64;
+            self.stats.bytes += self.sizes.of(&send.msg) as u64;
             if let Some(publication) = send.msg.payload() {
                 self.stats.event_messages += 1;
                 self.event_handled[node as usize] += 1;

@@ -66,7 +66,7 @@
 //! unsubscription or expiry is retracted along the same path; a filter that was held back
 //! because of it is announced then.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use rand_chacha::ChaCha8Rng;
@@ -183,7 +183,7 @@ impl Selective {
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
             tree: SpanningTree::new(me, config.membership.tick),
             local: LocalDelivery::new(&config.local),
-            local_text: HashMap::new(),
+            local_text: HashMap::default(),
             children: ChildTables::new(config.selective.max_entries),
             upward: Upward::tagging(),
             parent: None,
@@ -195,9 +195,9 @@ impl Selective {
             announce_all_at: None,
             last_move: None,
             parent_informed_at: 0,
-            unlisted: HashMap::new(),
+            unlisted: HashMap::default(),
             offered: (me, 0, 0, None),
-            announced_at: HashMap::new(),
+            announced_at: HashMap::default(),
         }
     }
 
