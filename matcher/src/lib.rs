@@ -12,6 +12,6 @@ pub mod workload;
 pub use covering::covers;
 pub use event::{Event, EventError, EventLimits};
 pub use filter::{Filter, FilterLimits, ParseError};
-pub use index::SubscriptionIndex;
+pub use index::{MatchBuffers, SubscriptionIndex};
 pub use normal::NormalForm;
 pub use value::{Number, Value};

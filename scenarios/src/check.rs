@@ -8,7 +8,7 @@
 use foldhash::HashMap;
 
 use sift_core::Micros;
-use sift_matcher::{Event, Filter, SubscriptionIndex};
+use sift_matcher::{Event, Filter, MatchBuffers, SubscriptionIndex};
 
 #[derive(Debug)]
 struct SubTruth {
@@ -54,6 +54,7 @@ pub(crate) struct Checker {
     settle: Micros,
     subs: HashMap<u32, SubTruth>,
     index: SubscriptionIndex<u32>,
+    buffers: MatchBuffers,
     /// Per event: its publication time, and the matching subscriptions active then. Which of
     /// them are owed exact delivery is decided at the end, when every crash is known.
     events: HashMap<u32, (Micros, Event, Vec<u32>)>,
@@ -69,6 +70,7 @@ impl Checker {
             settle,
             subs: HashMap::default(),
             index: SubscriptionIndex::new(),
+            buffers: MatchBuffers::default(),
             events: HashMap::default(),
             delivered: HashMap::default(),
             tally: Tally::default(),
@@ -101,8 +103,7 @@ impl Checker {
     pub(crate) fn publish(&mut self, event_id: u32, event: &Event, at: Micros) {
         let mut active: Vec<u32> = self
             .index
-            .matches(event)
-            .into_iter()
+            .matches_with(event, &mut self.buffers)
             .copied()
             .filter(|sub| self.subs[sub].active_at(at))
             .collect();

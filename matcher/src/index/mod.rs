@@ -73,6 +73,18 @@ struct FiledConjunction {
     placements: Box<[(ClusterId, u32)]>,
 }
 
+/// Buffers for [`SubscriptionIndex::matches_with`], kept from one event to the next. An
+/// event many subscriptions match fills them with megabytes, and fresh memory of that size
+/// can cost more than the matching: where the system backs it with 2 MiB pages, each is
+/// zeroed (or memory compacted to find one) as it is first touched.
+#[derive(Debug, Default)]
+pub struct MatchBuffers {
+    clusters: Vec<ClusterId>,
+    matched: Vec<SubSlot>,
+    repeatable: Vec<SubSlot>,
+    scratch: cluster::Scratch,
+}
+
 impl<K: Hash + Eq + Clone> Default for SubscriptionIndex<K> {
     fn default() -> Self {
         Self::new()
@@ -159,10 +171,29 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     /// The keys of every subscription whose filter matches `event`, each once, in no
     /// particular order.
     pub fn matches(&self, event: &Event) -> Vec<&K> {
+        self.matches_with(event, &mut MatchBuffers::default())
+            .collect()
+    }
+
+    /// [`SubscriptionIndex::matches`], working in `buffers`, which a caller matching event
+    /// after event keeps: then matching allocates nothing but what the event's view needs,
+    /// however many subscriptions match.
+    pub fn matches_with<'i, 'b>(
+        &'i self,
+        event: &Event,
+        buffers: &'b mut MatchBuffers,
+    ) -> impl ExactSizeIterator<Item = &'i K> + use<'i, 'b, K> {
+        let MatchBuffers {
+            clusters,
+            matched,
+            repeatable,
+            scratch,
+        } = buffers;
         let view = EventView::new(event, &self.attrs);
         // An event with repeated values, or values sharing a prefix anchor, names some
         // clusters twice; each is visited once.
-        let mut clusters = vec![UNANCHORED];
+        clusters.clear();
+        clusters.push(UNANCHORED);
         for &(attr, values) in &view.attrs {
             if let Some(anchors) = self.anchors.get(attr as usize) {
                 anchors.for_each_cluster(values, |cluster| clusters.push(cluster));
@@ -172,13 +203,12 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         clusters.dedup();
         // A subscription filed once can match once; the others (several conjunctions, or an
         // in-list anchor filing one conjunction in several clusters) are deduplicated.
-        let mut matched: Vec<SubSlot> = Vec::new();
-        let mut repeatable: Vec<SubSlot> = Vec::new();
-        let mut scratch = cluster::Scratch::default();
-        for cluster in clusters {
+        matched.clear();
+        repeatable.clear();
+        for &cluster in clusters.iter() {
             self.clusters
                 .get(cluster)
-                .candidates(&view, &mut scratch, |candidate| {
+                .candidates(&view, scratch, |candidate| {
                     let matches = candidate.unchecked.is_none_or(|conjunction| {
                         self.conjunctions.get(conjunction).undecided.matches(&view)
                     });
@@ -193,11 +223,8 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         }
         repeatable.sort_unstable();
         repeatable.dedup();
-        matched.extend(repeatable);
-        matched
-            .into_iter()
-            .map(|slot| &self.keys[slot as usize])
-            .collect()
+        matched.extend_from_slice(repeatable);
+        matched.iter().map(|&slot| &self.keys[slot as usize])
     }
 
     /// Files a conjunction under its anchor (or in the unanchored cluster), keeping only what

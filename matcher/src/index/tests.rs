@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rand::{RngExt, SeedableRng};
 
-use super::SubscriptionIndex;
+use super::{MatchBuffers, SubscriptionIndex};
 use crate::event::Event;
 use crate::filter::Filter;
 use crate::workload::{IntervalWorkload, MarketWorkload, WorkloadRng};
@@ -19,10 +19,20 @@ fn expected(live: &[(u32, Filter)], event: &Event) -> BTreeSet<u32> {
         .collect()
 }
 
-fn actual(index: &SubscriptionIndex<u32>, event: &Event) -> BTreeSet<u32> {
+/// Keys the index returns, both with fresh buffers and with `buffers`, which the caller keeps
+/// across events and changes to the index: what one event leaves in them must not leak into
+/// the next.
+fn actual(
+    index: &SubscriptionIndex<u32>,
+    event: &Event,
+    buffers: &mut MatchBuffers,
+) -> BTreeSet<u32> {
     let keys = index.matches(event);
     let set: BTreeSet<u32> = keys.iter().map(|k| **k).collect();
     assert_eq!(set.len(), keys.len(), "a key was returned twice");
+    let reused: Vec<u32> = index.matches_with(event, buffers).copied().collect();
+    assert_eq!(reused.len(), keys.len(), "reused buffers, another count");
+    assert_eq!(reused.into_iter().collect::<BTreeSet<u32>>(), set);
     set
 }
 
@@ -39,6 +49,7 @@ fn check_workload(
     let events: Vec<Event> = (0..60).map(|_| make_event(&mut rng)).collect();
     let mut next_key = 0u32;
     let mut total_matches = 0;
+    let mut buffers = MatchBuffers::default();
     for phase in 0..3 {
         let inserts = if phase == 1 { subs / 3 } else { subs };
         for _ in 0..inserts {
@@ -59,7 +70,11 @@ fn check_workload(
         for event in &events {
             let want = expected(&live, event);
             total_matches += want.len();
-            assert_eq!(actual(&index, event), want, "phase {phase}, event {event}");
+            assert_eq!(
+                actual(&index, event, &mut buffers),
+                want,
+                "phase {phase}, event {event}"
+            );
         }
     }
     assert!(
@@ -165,10 +180,11 @@ fn edge_values_for_thresholds() {
         r#"{"x": 1e300}"#,
         r#"{"x": [null, 6]}"#,
     ];
+    let mut buffers = MatchBuffers::default();
     for text in events {
         let event = Event::from_json(text, &Default::default()).unwrap();
         assert_eq!(
-            actual(&index, &event),
+            actual(&index, &event, &mut buffers),
             expected(&live, &event),
             "event {text}"
         );

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sift_matcher::workload::{IntervalWorkload, MarketWorkload, WorkloadRng};
 
 use super::progress_bar;
-use sift_matcher::{Event, EventLimits, Filter, SubscriptionIndex};
+use sift_matcher::{Event, EventLimits, Filter, MatchBuffers, SubscriptionIndex};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -121,9 +121,11 @@ impl Engine {
         }
     }
 
-    fn count_matches(&self, event: &Event) -> usize {
+    /// Matches `event`; `buffers` are kept from one event to the next, as a matcher running
+    /// for long keeps them.
+    fn count_matches(&self, event: &Event, buffers: &mut MatchBuffers) -> usize {
         match self {
-            Engine::Index(index) => index.matches(event).len(),
+            Engine::Index(index) => index.matches_with(event, buffers).len(),
             Engine::Naive(filters) => filters.iter().filter(|f| f.matches(event)).count(),
         }
     }
@@ -199,9 +201,10 @@ impl MatchBenchArgs {
         let progress = progress_bar(events.len() as u64, "matching events");
         let mut times = Vec::with_capacity(events.len());
         let mut total_matches = 0usize;
+        let mut buffers = MatchBuffers::default();
         for event in &events {
             let start = Instant::now();
-            total_matches += engine.count_matches(event);
+            total_matches += engine.count_matches(event, &mut buffers);
             times.push(start.elapsed());
             progress.inc(1);
         }
