@@ -74,9 +74,10 @@ struct FiledConjunction {
 }
 
 /// Buffers for [`SubscriptionIndex::matches_with`], kept from one event to the next. An
-/// event many subscriptions match fills them with megabytes, and fresh memory of that size
-/// can cost more than the matching: where the system backs it with 2 MiB pages, each is
-/// zeroed (or memory compacted to find one) as it is first touched.
+/// event many subscriptions match needs them large, and a block of a size the allocator has
+/// not handed out before comes from a fresh page: where the system backs memory with 2 MiB
+/// pages, that page is zeroed (or memory compacted to find one) as it is first touched, which
+/// cost one realistic event 6.6 ms where its matching takes 70 µs.
 #[derive(Debug, Default)]
 pub struct MatchBuffers {
     clusters: Vec<ClusterId>,
