@@ -409,9 +409,9 @@ impl Sim {
         self.stats.matching_ops += out.matching_ops;
         self.filtered[node as usize] += out.matching_ops;
         let from = self.ids[node as usize];
-        for send in out.sends.drain(..) {
+        for mut send in out.sends.drain(..) {
             self.stats.messages += 1;
-            self.stats.bytes += self.sizes.of(&send.msg) as u64;
+            self.stats.bytes += self.sizes.of(&mut send.msg) as u64;
             if let Some(publication) = send.msg.payload() {
                 self.stats.event_messages += 1;
                 self.event_handled[node as usize] += 1;

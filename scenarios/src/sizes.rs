@@ -37,9 +37,10 @@ impl MessageSizes {
         }
     }
 
-    /// The length of `msg`'s frame.
-    pub(crate) fn of(&mut self, msg: &Message) -> usize {
-        let Some(publication) = msg.payload() else {
+    /// The length of `msg`'s frame. The message is measured with the stand-in in its event's
+    /// place and left as it was.
+    pub(crate) fn of(&mut self, msg: &mut Message) -> usize {
+        let Some(publication) = msg.payload_mut() else {
             return encoded_len(msg);
         };
         let Some(known) = self.events.get_mut(publication.id.seq as usize) else {
@@ -53,9 +54,10 @@ impl MessageSizes {
                 len
             }
         };
-        let mut around = msg.clone();
-        *around.payload_mut().expect("it carries an event") = Arc::clone(&self.stand_in);
-        encoded_len(&around) - self.stand_in_len + event_len
+        let event = std::mem::replace(publication, Arc::clone(&self.stand_in));
+        let len = encoded_len(msg) - self.stand_in_len + event_len;
+        *msg.payload_mut().expect("it carries an event") = event;
+        len
     }
 }
 
@@ -100,14 +102,16 @@ mod tests {
                         hops: 2,
                     },
                 ];
-                for msg in messages {
+                for mut msg in messages {
+                    let before = msg.clone();
                     // Twice: measured, then remembered.
-                    assert_eq!(sizes.of(&msg), encoded_len(&msg));
-                    assert_eq!(sizes.of(&msg), encoded_len(&msg));
+                    assert_eq!(sizes.of(&mut msg), encoded_len(&before));
+                    assert_eq!(sizes.of(&mut msg), encoded_len(&before));
+                    assert_eq!(msg, before, "the message is left as it was");
                 }
             }
         }
-        let control = Message::Refresh { subs: Vec::new() };
-        assert_eq!(sizes.of(&control), encoded_len(&control));
+        let mut control = Message::Refresh { subs: Vec::new() };
+        assert_eq!(sizes.of(&mut control), 2 + cbor_len(&control));
     }
 }
