@@ -11,11 +11,11 @@
 //! node keeps only the text of what it learned, and the parse lives only as long as some
 //! message or input holds the value, so sharing costs no memory per route.
 
-use foldhash::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
+use foldhash::HashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sift_matcher::{Filter, FilterLimits};
 

@@ -66,9 +66,9 @@
 //! unsubscription or expiry is retracted along the same path; a filter that was held back
 //! because of it is announced then.
 
-use foldhash::HashMap;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sift_matcher::{Event, Filter};
