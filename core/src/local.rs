@@ -8,7 +8,7 @@ use foldhash::HashMap;
 use sift_matcher::SubscriptionIndex;
 
 use crate::id::{EventId, SubId};
-use crate::seen::SeenCache;
+use crate::seen::{FingerprintKey, SeenCache};
 use crate::strategy::{Delivery, Micros, Outputs, Publication, Reach, Subscription, Timer};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,12 +43,13 @@ pub struct LocalDelivery {
 }
 
 impl LocalDelivery {
-    pub fn new(config: &LocalConfig) -> Self {
+    /// `key` is the node's secret for the fingerprints of the events it has seen.
+    pub fn new(config: &LocalConfig, key: FingerprintKey) -> Self {
         LocalDelivery {
             subs: HashMap::default(),
             index: SubscriptionIndex::new(),
             expiries: BinaryHeap::new(),
-            seen: SeenCache::new(config.seen_capacity, config.seen_window),
+            seen: SeenCache::new(config.seen_capacity, config.seen_window, key),
         }
     }
 
@@ -199,9 +200,12 @@ fn deliver(mut matched: Vec<SubId>, publication: &Arc<Publication>, out: &mut Ou
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use sift_matcher::{Event, EventLimits, Filter};
+
     use super::*;
     use crate::id::{EventId, NodeId};
-    use sift_matcher::{Event, EventLimits, Filter};
 
     const ME: NodeId = NodeId::from_bytes([1; 32]);
 
@@ -211,6 +215,11 @@ mod tests {
             filter: Filter::parse(filter).unwrap(),
             expires,
         }
+    }
+
+    fn local_delivery() -> LocalDelivery {
+        let key = FingerprintKey::derive(&ChaCha8Rng::seed_from_u64(1));
+        LocalDelivery::new(&LocalConfig::default(), key)
     }
 
     fn publication(seq: u64, json: &str) -> Arc<Publication> {
@@ -229,7 +238,7 @@ mod tests {
 
     #[test]
     fn matching_subscriptions_get_each_event_once() {
-        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut local = local_delivery();
         let mut out = Outputs::default();
         local.subscribe(0, sub(1, "price > 100", None), &mut out);
         local.subscribe(0, sub(2, r#"symbol == "ACME""#, None), &mut out);
@@ -245,7 +254,7 @@ mod tests {
 
     #[test]
     fn a_subscription_stops_matching_at_its_expiry_and_is_reported_once() {
-        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut local = local_delivery();
         let mut out = Outputs::default();
         local.subscribe(0, sub(1, "x > 0", Some(100)), &mut out);
         assert_eq!(out.timers, vec![(100, Timer::Expiry)]);
@@ -264,7 +273,7 @@ mod tests {
 
     #[test]
     fn renewal_moves_the_expiry() {
-        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut local = local_delivery();
         let mut out = Outputs::default();
         local.subscribe(0, sub(1, "x > 0", Some(100)), &mut out);
         local.subscribe(50, sub(1, "x > 0", Some(300)), &mut out);
@@ -277,7 +286,7 @@ mod tests {
 
     #[test]
     fn unsubscribe_and_past_expiry() {
-        let mut local = LocalDelivery::new(&LocalConfig::default());
+        let mut local = local_delivery();
         let mut out = Outputs::default();
         local.subscribe(10, sub(1, "x > 0", Some(5)), &mut out);
         assert_eq!(out.expired.len(), 1);

@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use sift_core::dht::{DhtConfig, Discovery};
 use sift_core::keyspace::Key;
 use sift_core::local::LocalDelivery;
-use sift_core::seen::SeenCache;
+use sift_core::seen::{FingerprintKey, SeenCache};
 use sift_core::{
     Input, Message, Micros, NodeId, Outputs, Publication, Strategy, StrategyConfig, StrategyKind,
     SubId, Timer,
@@ -84,19 +84,20 @@ impl Dht {
         config: &StrategyConfig,
     ) -> Self {
         let dht = config.dht.clone();
+        let key = FingerprintKey::derive(&rng);
         Dht {
             bootstrap,
             table: RoutingTable::new(&me, dht.bucket_size),
             lookups: Lookups::new(me, dht.bucket_size, dht.parallelism, dht.lookup_timeout),
             trees: Trees::new(me, dht.lease, dht.max_entries),
-            local: LocalDelivery::new(&config.local),
+            local: LocalDelivery::new(&config.local, key),
             config: dht,
             rng,
             refreshed_at: None,
             table_changed: false,
             lost: LostPeers::default(),
             recent: VecDeque::new(),
-            walked: SeenCache::new(config.local.seen_capacity, config.local.seen_window),
+            walked: SeenCache::new(config.local.seen_capacity, config.local.seen_window, key),
         }
     }
 

@@ -47,6 +47,7 @@ use crate::anchor::{Key, anchors, event_keys};
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
+use crate::seen::FingerprintKey;
 use crate::selective::{Announcement, MAX_BATCH};
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Subscription,
@@ -147,11 +148,12 @@ impl Brokered {
         rng: ChaCha8Rng,
         config: &StrategyConfig,
     ) -> Self {
+        let key = FingerprintKey::derive(&rng);
         Brokered {
             architecture,
             config: config.brokers.clone(),
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
-            local: LocalDelivery::new(&config.local),
+            local: LocalDelivery::new(&config.local, key),
             placed: BTreeMap::new(),
             held: HeldSubscriptions::new(
                 config.brokers.max_entries,

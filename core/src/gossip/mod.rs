@@ -48,6 +48,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
+use crate::seen::FingerprintKey;
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
 };
@@ -229,9 +230,10 @@ impl Disseminating {
         config: &StrategyConfig,
     ) -> Self {
         let own = ChaCha8Rng::seed_from_u64(rng.random());
+        let key = FingerprintKey::derive(&rng);
         Disseminating {
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
-            local: LocalDelivery::new(&config.local),
+            local: LocalDelivery::new(&config.local, key),
             rng: own,
             peers: config.gossip.peers.clone(),
             retention: config.gossip.retention,

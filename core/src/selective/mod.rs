@@ -78,6 +78,7 @@ use crate::id::{NodeId, SubId};
 use crate::local::LocalDelivery;
 use crate::membership::{Overlay, ViewChange};
 use crate::routes::{ChildTables, Holder, Learnt, Offer, RouteTag, Upward};
+use crate::seen::FingerprintKey;
 use crate::strategy::{
     Input, Micros, Outputs, Publication, Strategy, StrategyConfig, StrategyKind, Timer,
 };
@@ -179,10 +180,11 @@ impl Selective {
         rng: ChaCha8Rng,
         config: &StrategyConfig,
     ) -> Self {
+        let key = FingerprintKey::derive(&rng);
         Selective {
             overlay: Overlay::new(me, bootstrap, &config.membership, rng),
             tree: SpanningTree::new(me, config.membership.tick),
-            local: LocalDelivery::new(&config.local),
+            local: LocalDelivery::new(&config.local, key),
             local_text: HashMap::default(),
             children: ChildTables::new(config.selective.max_entries),
             upward: Upward::tagging(),
