@@ -1,5 +1,6 @@
-//! sift's deterministic simulator: thousands of nodes running the core's strategies on one
-//! thread, over a modelled network, on a virtual clock, reproducible byte for byte from a seed.
+//! sift's deterministic simulator: thousands of nodes running the core's strategies over a
+//! modelled network, on a virtual clock, reproducible byte for byte from a seed on any number
+//! of threads.
 //!
 //! A run is described by a [`Scenario`]; [`run`] plays it and returns the [`Summary`] of
 //! spec/trace-format.md, writing the trace as it goes when asked.
@@ -15,6 +16,7 @@ mod spread;
 mod summary;
 mod trace;
 mod trace_check;
+mod window;
 
 pub use plan::{Workload, workload};
 pub use scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError, WorkloadKind};

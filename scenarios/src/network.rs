@@ -26,6 +26,12 @@ impl Network {
         }
     }
 
+    /// The smallest latency a message can have: nothing a node sends reaches another node
+    /// sooner.
+    pub(crate) fn min_latency(&self) -> Micros {
+        self.low
+    }
+
     /// The one-way latency of the next message.
     pub(crate) fn latency(&mut self) -> Micros {
         self.rng.random_range(self.low..=self.high)

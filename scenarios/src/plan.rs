@@ -21,20 +21,19 @@ pub(crate) enum Action {
         node: u32,
         bootstrap: Vec<u32>,
     },
-    Subscribe {
-        sub: u32,
-    },
-    Unsubscribe {
-        sub: u32,
-    },
-    Publish {
-        event: u32,
-        node: u32,
-    },
     /// The scenario's fault with this index.
     Fault {
         fault: usize,
     },
+    /// What a client does at one node.
+    Client(ClientAction),
+}
+
+#[derive(Debug)]
+pub(crate) enum ClientAction {
+    Subscribe { sub: u32 },
+    Unsubscribe { sub: u32 },
+    Publish { event: u32, node: u32 },
 }
 
 #[derive(Debug)]
@@ -103,7 +102,9 @@ pub fn workload(scenario: &Scenario) -> Workload {
         events: actions
             .into_iter()
             .filter_map(|(_, action)| match action {
-                Action::Publish { event, node } => Some((node, events[event as usize].clone())),
+                Action::Client(ClientAction::Publish { event, node }) => {
+                    Some((node, events[event as usize].clone()))
+                }
                 _ => None,
             })
             .collect(),
@@ -155,11 +156,10 @@ pub(crate) fn plan(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Plan {
             }
         })
         .collect();
-    actions.extend(
-        subs.iter()
-            .enumerate()
-            .map(|(sub, planned)| (planned.at, Action::Subscribe { sub: sub as u32 })),
-    );
+    actions.extend(subs.iter().enumerate().map(|(sub, planned)| {
+        let sub = sub as u32;
+        (planned.at, Action::Client(ClientAction::Subscribe { sub }))
+    }));
 
     let publish_from = subscribe_from + SUBSCRIBE_WINDOW + settle;
     let interval = ms(scenario.publish_interval_ms);
@@ -167,17 +167,17 @@ pub(crate) fn plan(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Plan {
     actions.extend((0..scenario.events as u32).map(|event| {
         (
             publish_from + event as Micros * interval,
-            Action::Publish {
+            Action::Client(ClientAction::Publish {
                 event,
                 node: rng.random_range(0..nodes),
-            },
+            }),
         )
     }));
     let last = publish_from + (scenario.events as Micros).saturating_sub(1) * interval;
     for sub in 0..scenario.subs as u32 {
         if rng.random::<f64>() < scenario.unsubscribe {
             let at = rng.random_range(publish_from..=last);
-            actions.push((at, Action::Unsubscribe { sub }));
+            actions.push((at, Action::Client(ClientAction::Unsubscribe { sub })));
         }
     }
     let mut recovered_from = 0;

@@ -1,16 +1,21 @@
 //! The discrete-event simulator: a virtual clock, one queue of timed inputs, and the nodes'
-//! state machines, run on one thread.
+//! state machines.
 //!
 //! Each step takes the earliest entry — a planned client action or an input for a node — sets
 //! the clock to its time and hands it to the node's strategy; the outputs become new entries
 //! (messages after a drawn latency, timers at their time) and records of the trace. Ties are
 //! broken by insertion order, every random draw comes from RNGs seeded by the scenario, and
 //! nothing depends on a hash map's iteration order, so a seed reproduces a run byte for byte.
+//!
+//! Entries are gathered into windows no longer than the network's smallest latency, whose
+//! nodes several threads may step at once ([`crate::window`]); the outputs are played in the
+//! order above all the same, so the number of threads changes nothing but the time taken.
 
-use foldhash::HashMap;
+use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -22,16 +27,18 @@ use sift_core::{
     Subscription,
 };
 use sift_dht::build;
+use sift_matcher::Event;
 
 use crate::agenda::Agenda;
 use crate::check::Checker;
 use crate::network::Network;
-use crate::plan::{Action, Plan, plan, seeded};
+use crate::plan::{Action, ClientAction, Plan, PlannedSub, plan, seeded};
 use crate::scenario::{Among, Fault, FaultKind, PeerChoice, Scenario, ScenarioError};
 use crate::sizes::MessageSizes;
 use crate::spread::SpreadTracker;
 use crate::summary::{Hops, Latency, Load, Summary};
 use crate::trace::{Trace, node_name};
+use crate::window::{Due, Pre, Soon, step_in_parallel};
 
 /// Told how far the run has got, now and then.
 pub trait Progress {
@@ -65,18 +72,21 @@ pub struct Details {
     pub latencies_us: Vec<Micros>,
 }
 
-/// Plays `scenario`, writing its trace to `trace` if given, and returns its summary.
+/// Plays `scenario` on `workers` threads (one if 0), writing its trace to `trace` if given, and returns
+/// its summary. The run is the same, byte for byte, whatever the number of threads.
 pub fn run(
     scenario: &Scenario,
+    workers: usize,
     trace: Option<Box<dyn Write + Send>>,
     progress: &mut dyn Progress,
 ) -> Result<Summary, RunError> {
-    run_detailed(scenario, trace, progress).map(|(summary, _)| summary)
+    run_detailed(scenario, workers, trace, progress).map(|(summary, _)| summary)
 }
 
 /// [`run`], returning the distributions behind the summary as well.
 pub fn run_detailed(
     scenario: &Scenario,
+    workers: usize,
     trace: Option<Box<dyn Write + Send>>,
     progress: &mut dyn Progress,
 ) -> Result<(Summary, Details), RunError> {
@@ -88,6 +98,7 @@ pub fn run_detailed(
         scenario.duplicate,
         ChaCha8Rng::seed_from_u64(seeds.random()),
     );
+    let lookahead = network.min_latency();
     let ids: Vec<NodeId> = (0..scenario.nodes)
         .map(|_| NodeId::random(&mut seeds))
         .collect();
@@ -129,6 +140,12 @@ pub fn run_detailed(
         faults_rng,
         crashed: Vec::new(),
         cut_off: Vec::new(),
+        // With no lookahead, a message can arrive at the time it was sent: one thread.
+        workers: if lookahead == 0 { 1 } else { workers.max(1) },
+        lookahead,
+        playing_until: 0,
+        soon: BinaryHeap::new(),
+        soon_seq: 0,
     };
     let (end, recovered_from) = (plan.end, plan.recovered_from);
     sim.play(scenario, plan, progress);
@@ -193,6 +210,17 @@ struct Sim {
     crashed: Vec<u32>,
     /// During a partition, the side each node is on; empty otherwise.
     cut_off: Vec<bool>,
+    /// Threads that step a window's nodes (see [`crate::window`]).
+    workers: usize,
+    /// The network's smallest latency: inputs at different nodes less than this apart cannot
+    /// depend on each other.
+    lookahead: Micros,
+    /// While a window is played, its end: an input scheduled before it joins the window (in
+    /// `soon`) rather than the agenda. 0 between windows.
+    playing_until: Micros,
+    /// Inputs scheduled inside the window being played, and how many were.
+    soon: BinaryHeap<Soon>,
+    soon_seq: u64,
 }
 
 /// Steps between two progress reports.
@@ -208,108 +236,204 @@ impl Sim {
             recovered_from: _,
         } = plan;
         let mut actions = actions.into_iter().peekable();
+        let mut window = Vec::new();
+        // The end of the window being gathered: inputs due before it at different nodes cannot
+        // depend on one another (see the `window` module).
+        let mut window_end = 0;
         let mut steps = 0u64;
         loop {
             let action_at = actions.peek().map(|&(at, _)| at);
             let input_at = self.agenda.next_at();
-            let take_action = match (action_at, input_at) {
-                (Some(a), Some(i)) => a <= i,
+            // The earliest due, and whether it is a planned action (first on ties).
+            let next = match (action_at, input_at) {
+                (Some(a), Some(i)) => Some((a.min(i), a <= i)),
+                (Some(a), None) => Some((a, true)),
+                (None, Some(i)) => Some((i, false)),
+                (None, None) => None,
+            };
+            if !window.is_empty() && next.is_none_or(|(at, _)| at >= window_end) {
+                // What the window schedules may come before the next due.
+                self.play_window(&mut window, window_end, &subs);
+                continue;
+            }
+            let Some((at, take_action)) = next else {
+                break;
+            };
+            if at >= window_end {
+                window_end = at.saturating_add(self.lookahead.max(1)).min(end + 1);
+            }
+            if at > end {
+                break;
+            }
+            if take_action {
+                let (_, action) = actions.next().expect("peeked");
+                match action {
+                    // A start or a fault changes which nodes run and can be reached: what
+                    // comes before it is played first.
+                    Action::Start { node, bootstrap } => {
+                        self.play_window(&mut window, at, &subs);
+                        self.now = at;
+                        self.start(scenario, node, &bootstrap);
+                    }
+                    Action::Fault { fault } => {
+                        self.play_window(&mut window, at, &subs);
+                        self.now = at;
+                        self.fault(scenario, &scenario.faults[fault]);
+                    }
+                    Action::Client(action) => {
+                        window.extend(self.prepare(at, action, &subs, &events));
+                    }
+                }
+            } else {
+                let (node, input) = self.agenda.pop().expect("peeked");
+                window.push(Due {
+                    at,
+                    node,
+                    pre: Pre::of(&input),
+                    input: Some(input),
+                    out: Outputs::default(),
+                });
+            }
+            steps += 1;
+            if steps.is_multiple_of(PROGRESS_EVERY) {
+                progress.advance(at, end);
+            }
+        }
+    }
+
+    /// A client's action as an input for its node; `None` if the node is not running (a
+    /// client of a crashed node can do nothing there).
+    fn prepare(
+        &self,
+        at: Micros,
+        action: ClientAction,
+        subs: &[PlannedSub],
+        events: &[Event],
+    ) -> Option<Due> {
+        let (node, pre, input) = match action {
+            ClientAction::Subscribe { sub } => {
+                let planned = &subs[sub as usize];
+                let subscription = Subscription {
+                    id: SubId {
+                        origin: self.ids[planned.node as usize],
+                        seq: u64::from(sub),
+                    },
+                    filter: planned.filter.clone(),
+                    expires: planned.expires,
+                };
+                (
+                    planned.node,
+                    Pre::Subscribe { sub },
+                    Input::Subscribe(subscription),
+                )
+            }
+            ClientAction::Publish { event, node } => {
+                let publication = Arc::new(Publication {
+                    id: EventId {
+                        origin: self.ids[node as usize],
+                        seq: u64::from(event),
+                    },
+                    published_at: at,
+                    event: events[event as usize].clone(),
+                });
+                let pre = Pre::Publish {
+                    event,
+                    publication: Arc::clone(&publication),
+                };
+                (node, pre, Input::Publish(publication))
+            }
+            ClientAction::Unsubscribe { sub } => {
+                let node = subs[sub as usize].node;
+                let id = SubId {
+                    origin: self.ids[node as usize],
+                    seq: u64::from(sub),
+                };
+                (node, Pre::Unsubscribe { sub }, Input::Unsubscribe(id))
+            }
+        };
+        self.nodes[node as usize].as_ref()?;
+        Some(Due {
+            at,
+            node,
+            pre,
+            input: Some(input),
+            out: Outputs::default(),
+        })
+    }
+
+    /// Plays the inputs gathered in `window`, all due before `end` and in the order one
+    /// thread takes them, and the timers they set for before `end` (see [`crate::window`]).
+    fn play_window(&mut self, window: &mut Vec<Due>, end: Micros, subs: &[PlannedSub]) {
+        self.playing_until = end;
+        step_in_parallel(&mut self.nodes, window, self.workers, end);
+        let mut dues = window.drain(..).peekable();
+        loop {
+            // Ties go to the window's input: it was scheduled before the window began.
+            let soon_first = match (self.soon.peek(), dues.peek()) {
+                (Some(soon), Some(due)) => soon.at < due.at,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
-            let at = if take_action { action_at } else { input_at }.expect("one is due");
-            if at > end {
-                break;
-            }
-            self.now = at;
-            if take_action {
-                let (_, action) = actions.next().expect("peeked");
-                match action {
-                    Action::Start { node, bootstrap } => self.start(scenario, node, &bootstrap),
-                    Action::Subscribe { sub } => {
-                        let planned = &subs[sub as usize];
-                        // A client of a crashed node cannot subscribe there.
-                        if self.nodes[planned.node as usize].is_none() {
-                            continue;
-                        }
-                        self.checker.subscribe(
-                            sub,
-                            planned.node,
-                            &planned.filter,
-                            planned.at,
-                            planned.expires,
-                        );
-                        self.trace.record(
-                            self.now,
-                            Some(planned.node),
-                            "subscribe",
-                            json!({ "sub": sub, "filter": planned.text, "expires": planned.expires }),
-                        );
-                        let subscription = Subscription {
-                            id: SubId {
-                                origin: self.ids[planned.node as usize],
-                                seq: u64::from(sub),
-                            },
-                            filter: planned.filter.clone(),
-                            expires: planned.expires,
-                        };
-                        self.dispatch(planned.node, Input::Subscribe(subscription));
-                    }
-                    Action::Publish { event, node } => {
-                        if self.nodes[node as usize].is_none() {
-                            continue;
-                        }
-                        let publication = Arc::new(Publication {
-                            id: EventId {
-                                origin: self.ids[node as usize],
-                                seq: u64::from(event),
-                            },
-                            published_at: self.now,
-                            event: events[event as usize].clone(),
-                        });
-                        self.checker.publish(event, &publication.event, self.now);
-                        self.spread
-                            .publish(u64::from(event), self.now, self.running);
-                        self.trace.record(
-                            self.now,
-                            Some(node),
-                            "publish",
-                            json!({ "event_id": event, "event": publication.event }),
-                        );
-                        self.dispatch(node, Input::Publish(publication));
-                    }
-                    Action::Unsubscribe { sub } => {
-                        let planned = &subs[sub as usize];
-                        if self.nodes[planned.node as usize].is_none() {
-                            continue;
-                        }
-                        self.checker.unsubscribe(sub, self.now);
-                        self.trace.record(
-                            self.now,
-                            Some(planned.node),
-                            "unsubscribe",
-                            json!({ "sub": sub }),
-                        );
-                        let id = SubId {
-                            origin: self.ids[planned.node as usize],
-                            seq: u64::from(sub),
-                        };
-                        self.dispatch(planned.node, Input::Unsubscribe(id));
-                    }
-                    Action::Fault { fault } => self.fault(scenario, &scenario.faults[fault]),
-                }
-            } else {
-                let (node, input) = self.agenda.pop().expect("peeked");
-                if let Input::Message { msg, .. } = &input {
-                    self.received[node as usize] += 1;
-                    self.event_handled[node as usize] += u64::from(msg.payload().is_some());
-                }
+            if soon_first {
+                let Soon {
+                    at, node, input, ..
+                } = self.soon.pop().expect("peeked");
+                self.now = at;
+                self.record(node, Pre::of(&input), subs);
                 self.dispatch(node, input);
+            } else {
+                let mut due = dues.next().expect("peeked");
+                self.now = due.at;
+                self.record(due.node, due.pre, subs);
+                match due.input {
+                    Some(input) => self.dispatch(due.node, input),
+                    None => self.play_out(due.node, &mut due.out),
+                }
             }
-            steps += 1;
-            if steps.is_multiple_of(PROGRESS_EVERY) {
-                progress.advance(self.now, end);
+        }
+        self.playing_until = 0;
+    }
+
+    /// What the run records as `node` takes an input, before it sees it.
+    fn record(&mut self, node: u32, pre: Pre, subs: &[PlannedSub]) {
+        match pre {
+            Pre::Message { carries_event } => {
+                self.received[node as usize] += 1;
+                self.event_handled[node as usize] += u64::from(carries_event);
+            }
+            Pre::Nothing => {}
+            Pre::Subscribe { sub } => {
+                let planned = &subs[sub as usize];
+                self.checker.subscribe(
+                    sub,
+                    planned.node,
+                    &planned.filter,
+                    planned.at,
+                    planned.expires,
+                );
+                self.trace.record(
+                    self.now,
+                    Some(node),
+                    "subscribe",
+                    json!({ "sub": sub, "filter": planned.text, "expires": planned.expires }),
+                );
+            }
+            Pre::Publish { event, publication } => {
+                self.checker.publish(event, &publication.event, self.now);
+                self.spread
+                    .publish(u64::from(event), self.now, self.running);
+                self.trace.record(
+                    self.now,
+                    Some(node),
+                    "publish",
+                    json!({ "event_id": event, "event": publication.event }),
+                );
+            }
+            Pre::Unsubscribe { sub } => {
+                self.checker.unsubscribe(sub, self.now);
+                self.trace
+                    .record(self.now, Some(node), "unsubscribe", json!({ "sub": sub }));
             }
         }
     }
@@ -394,8 +518,20 @@ impl Sim {
         self.dispatch(node, Input::Start);
     }
 
+    /// Queues `input` for `node` at `at`: with the window's inputs if it falls inside the
+    /// window being played, in the agenda otherwise.
     fn schedule(&mut self, at: Micros, node: u32, input: Input) {
-        self.agenda.push(at, node, input);
+        if at < self.playing_until {
+            self.soon.push(Soon {
+                at,
+                seq: self.soon_seq,
+                node,
+                input,
+            });
+            self.soon_seq += 1;
+        } else {
+            self.agenda.push(at, node, input);
+        }
     }
 
     /// Hands `input` to `node` (dropped if the node is not running) and plays out what it
@@ -406,6 +542,13 @@ impl Sim {
         };
         let mut out = std::mem::take(&mut self.out);
         strategy.handle(self.now, input, &mut out);
+        self.play_out(node, &mut out);
+        self.out = out;
+    }
+
+    /// Plays out what `node` produced at `now`: messages leave with a drawn latency (or are
+    /// lost, or reported undeliverable), deliveries are checked and traced, timers queued.
+    fn play_out(&mut self, node: u32, out: &mut Outputs) {
         self.stats.matching_ops += out.matching_ops;
         self.filtered[node as usize] += out.matching_ops;
         let from = self.ids[node as usize];
@@ -469,7 +612,6 @@ impl Sim {
             self.schedule(at.max(self.now), node, Input::Timer(timer));
         }
         out.clear();
-        self.out = out;
     }
 
     /// Connected components of the running nodes' neighbour graph, links taken both ways.

@@ -12,7 +12,7 @@ const ARCHITECTURES: [StrategyKind; 3] = [
 ];
 
 fn play(scenario: &Scenario) -> Summary {
-    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+    run(scenario, 2, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
 fn market(strategy: StrategyKind, seed: u64) -> Scenario {

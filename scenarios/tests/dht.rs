@@ -6,7 +6,7 @@ use sift_core::StrategyKind;
 use sift_scenarios::{Fault, FaultKind, Scenario, Summary, WorkloadKind, run};
 
 fn play(scenario: &Scenario) -> Summary {
-    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+    run(scenario, 2, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
 fn dht(nodes: usize, seed: u64) -> Scenario {

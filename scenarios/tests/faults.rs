@@ -35,7 +35,7 @@ fn faulty(strategy: StrategyKind, seed: u64, faults: Vec<Fault>) -> Scenario {
 }
 
 fn play(scenario: &Scenario) -> Summary {
-    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+    run(scenario, 2, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
 fn assert_recovered(summary: &Summary, what: &str) {

@@ -6,7 +6,7 @@ use sift_core::gossip::{Exchange, LossOfInterest};
 use sift_scenarios::{Scenario, Summary, run};
 
 fn play(scenario: &Scenario) -> Summary {
-    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+    run(scenario, 2, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
 fn spreading(strategy: StrategyKind, nodes: usize, events: usize, seed: u64) -> Scenario {

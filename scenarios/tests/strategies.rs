@@ -1,7 +1,7 @@
 //! Every strategy in the simulator: exact without faults, reproducible, and honest under loss.
 
 use sift_core::StrategyKind;
-use sift_scenarios::{Scenario, Summary, run};
+use sift_scenarios::{Fault, FaultKind, Scenario, Summary, run};
 
 fn small(strategy: StrategyKind, seed: u64) -> Scenario {
     Scenario {
@@ -16,7 +16,7 @@ fn small(strategy: StrategyKind, seed: u64) -> Scenario {
 }
 
 fn play(scenario: &Scenario) -> Summary {
-    run(scenario, None, &mut |_, _| {}).expect("the scenario runs")
+    run(scenario, 2, None, &mut |_, _| {}).expect("the scenario runs")
 }
 
 /// The strategies that promise exact delivery without faults (all but rumor mongering and
@@ -67,19 +67,17 @@ fn selective_routing_sends_events_only_where_they_are_wanted() {
     }
 }
 
+/// The trace of `scenario` played on `threads` threads.
+fn trace_of(scenario: &Scenario, threads: usize) -> Vec<u8> {
+    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writer = SharedBuffer(buffer.clone());
+    run(scenario, threads, Some(Box::new(writer)), &mut |_, _| {}).unwrap();
+    buffer.lock().unwrap().clone()
+}
+
 #[test]
 fn the_same_seed_writes_the_same_trace() {
-    let trace_of = |seed| {
-        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = SharedBuffer(buffer.clone());
-        run(
-            &small(StrategyKind::Selective, seed),
-            Some(Box::new(writer)),
-            &mut |_, _| {},
-        )
-        .unwrap();
-        buffer.lock().unwrap().clone()
-    };
+    let trace_of = |seed| trace_of(&small(StrategyKind::Selective, seed), 2);
     let first = trace_of(3);
     assert!(!first.is_empty());
     assert_eq!(first, trace_of(3));
@@ -146,6 +144,81 @@ impl std::io::Write for SharedBuffer {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// Threads step different nodes at once only where they cannot affect each other (see the
+/// simulator's `window` module), so the run must not change with their number: here with
+/// lost and doubled messages, expiry timers that fall inside the window that set them (3 ms
+/// subscriptions, inside the 5 ms lookahead), crashes and restarts, and a network without
+/// lookahead (latencies from 0 ms), on strategies of every family.
+#[test]
+fn a_run_is_the_same_on_any_number_of_threads() {
+    let base = Scenario {
+        nodes: 200,
+        subs: 2_000,
+        events: 200,
+        settle_ms: 2_000,
+        ..Scenario::default()
+    };
+    let crash_and_restart = vec![
+        Fault {
+            after_ms: 50.0,
+            kind: FaultKind::Crash,
+            fraction: Some(0.1),
+            among: Default::default(),
+        },
+        Fault {
+            after_ms: 120.0,
+            kind: FaultKind::Restart,
+            fraction: None,
+            among: Default::default(),
+        },
+    ];
+    let runs = [
+        Scenario {
+            strategy: StrategyKind::Flood,
+            ttl_s: Some(0.003),
+            loss: 0.05,
+            duplicate: 0.05,
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Selective,
+            ttl_s: Some(0.003),
+            faults: crash_and_restart.clone(),
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Pbcast,
+            faults: crash_and_restart,
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Hierarchical,
+            loss: 0.02,
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Dht,
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Selective,
+            latency_ms: [0.0, 10.0],
+            ..base
+        },
+    ];
+    for scenario in &runs {
+        let one = trace_of(scenario, 1);
+        assert!(!one.is_empty());
+        for threads in [2, 3] {
+            assert!(
+                one == trace_of(scenario, threads),
+                "{} on {threads} threads differs from one thread",
+                scenario.strategy
+            );
+        }
     }
 }
 

@@ -18,9 +18,12 @@ pub(super) fn run_all(what: &'static str, scenarios: &[Scenario]) -> Result<Vec<
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Option<Result<Run>>>> =
         Mutex::new((0..scenarios.len()).map(|_| None).collect());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runs_at_once = cores.min(scenarios.len()).max(1);
+    // Cores left over when there are fewer runs than cores step each run's nodes.
+    let threads_per_run = (cores / runs_at_once).max(1);
     std::thread::scope(|scope| {
-        for _ in 0..workers.min(scenarios.len()) {
+        for _ in 0..runs_at_once {
             scope.spawn(|| {
                 loop {
                     let i = {
@@ -32,9 +35,10 @@ pub(super) fn run_all(what: &'static str, scenarios: &[Scenario]) -> Result<Vec<
                     let Some(scenario) = scenarios.get(i) else {
                         break;
                     };
-                    let outcome = run_detailed(scenario, None, &mut |_, _| {}).with_context(|| {
-                        format!("running {} on {} nodes", scenario.strategy, scenario.nodes)
-                    });
+                    let outcome = run_detailed(scenario, threads_per_run, None, &mut |_, _| {})
+                        .with_context(|| {
+                            format!("running {} on {} nodes", scenario.strategy, scenario.nodes)
+                        });
                     results.lock().expect("no worker panics")[i] = Some(outcome);
                     bar.inc(1);
                 }

@@ -29,6 +29,10 @@ pub struct SimArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Threads stepping the nodes (default: one per core). The run is the same, byte for
+    /// byte, on any number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 impl SimArgs {
@@ -75,7 +79,11 @@ impl SimArgs {
             None => None,
         };
         let bar = progress_bar(1_000, "simulating");
-        let summary = run(&scenario, trace, &mut |now: u64, end: u64| {
+        let threads = self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        );
+        let summary = run(&scenario, threads, trace, &mut |now: u64, end: u64| {
             bar.set_position(now.saturating_mul(1_000) / end.max(1));
         })?;
         bar.finish_and_clear();
