@@ -99,6 +99,8 @@ pub fn run_detailed(
         ChaCha8Rng::seed_from_u64(seeds.random()),
     );
     let lookahead = network.min_latency();
+    // A peer-down notice must not fall inside the window of the send that caused it.
+    debug_assert!(lookahead == 0 || network.failure_notice() > lookahead);
     let ids: Vec<NodeId> = (0..scenario.nodes)
         .map(|_| NodeId::random(&mut seeds))
         .collect();
@@ -269,7 +271,8 @@ impl Sim {
                 let (_, action) = actions.next().expect("peeked");
                 match action {
                     // A start or a fault changes which nodes run and can be reached: what
-                    // comes before it is played first.
+                    // comes before it is played first. The inputs gathered after it, up to
+                    // the same `window_end`, make a shorter window, which is as safe.
                     Action::Start { node, bootstrap } => {
                         self.play_window(&mut window, at, &subs);
                         self.now = at;
@@ -368,7 +371,8 @@ impl Sim {
         step_in_parallel(&mut self.nodes, window, self.workers, end);
         let mut dues = window.drain(..).peekable();
         loop {
-            // Ties go to the window's input: it was scheduled before the window began.
+            // Ties go to the window's input: a planned action comes first on ties, and an
+            // agenda input was scheduled before the window began.
             let soon_first = match (self.soon.peek(), dues.peek()) {
                 (Some(soon), Some(due)) => soon.at < due.at,
                 (Some(_), None) => true,
@@ -522,6 +526,9 @@ impl Sim {
     /// window being played, in the agenda otherwise.
     fn schedule(&mut self, at: Micros, node: u32, input: Input) {
         if at < self.playing_until {
+            // Only a node's own timer can fall inside the window that set it when workers step
+            // nodes (see the `window` module); a message can with no lookahead, on one thread.
+            debug_assert!(matches!(input, Input::Timer(_)) || self.workers == 1);
             self.soon.push(Soon {
                 at,
                 seq: self.soon_seq,

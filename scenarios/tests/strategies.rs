@@ -67,17 +67,18 @@ fn selective_routing_sends_events_only_where_they_are_wanted() {
     }
 }
 
-/// The trace of `scenario` played on `threads` threads.
-fn trace_of(scenario: &Scenario, threads: usize) -> Vec<u8> {
+/// The trace of `scenario` played on `threads` threads, and its summary as JSON.
+fn played(scenario: &Scenario, threads: usize) -> (Vec<u8>, String) {
     let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let writer = SharedBuffer(buffer.clone());
-    run(scenario, threads, Some(Box::new(writer)), &mut |_, _| {}).unwrap();
-    buffer.lock().unwrap().clone()
+    let summary = run(scenario, threads, Some(Box::new(writer)), &mut |_, _| {}).unwrap();
+    let trace = buffer.lock().unwrap().clone();
+    (trace, serde_json::to_string(&summary).unwrap())
 }
 
 #[test]
 fn the_same_seed_writes_the_same_trace() {
-    let trace_of = |seed| trace_of(&small(StrategyKind::Selective, seed), 2);
+    let trace_of = |seed| played(&small(StrategyKind::Selective, seed), 2).0;
     let first = trace_of(3);
     assert!(!first.is_empty());
     assert_eq!(first, trace_of(3));
@@ -150,8 +151,9 @@ impl std::io::Write for SharedBuffer {
 /// Threads step different nodes at once only where they cannot affect each other (see the
 /// simulator's `window` module), so the run must not change with their number: here with
 /// lost and doubled messages, expiry timers that fall inside the window that set them (3 ms
-/// subscriptions, inside the 5 ms lookahead), crashes and restarts, and a network without
-/// lookahead (latencies from 0 ms), on strategies of every family.
+/// subscriptions, inside the 5 ms lookahead), gossip rounds shorter than the lookahead, one
+/// latency for every message (ties everywhere), crashes and restarts, on strategies of every
+/// family.
 #[test]
 fn a_run_is_the_same_on_any_number_of_threads() {
     let base = Scenario {
@@ -192,6 +194,13 @@ fn a_run_is_the_same_on_any_number_of_threads() {
         Scenario {
             strategy: StrategyKind::Pbcast,
             faults: crash_and_restart,
+            round_ms: 3.0,
+            ..base.clone()
+        },
+        Scenario {
+            strategy: StrategyKind::Plumtree,
+            latency_ms: [5.0, 5.0],
+            duplicate: 0.05,
             ..base.clone()
         },
         Scenario {
@@ -205,16 +214,17 @@ fn a_run_is_the_same_on_any_number_of_threads() {
         },
         Scenario {
             strategy: StrategyKind::Selective,
-            latency_ms: [0.0, 10.0],
+            latency_ms: [1.0, 2.0],
             ..base
         },
     ];
     for scenario in &runs {
-        let one = trace_of(scenario, 1);
-        assert!(!one.is_empty());
+        let (trace, summary) = played(scenario, 1);
+        assert!(!trace.is_empty());
         for threads in [2, 3] {
+            let (other_trace, other_summary) = played(scenario, threads);
             assert!(
-                one == trace_of(scenario, threads),
+                trace == other_trace && summary == other_summary,
                 "{} on {threads} threads differs from one thread",
                 scenario.strategy
             );

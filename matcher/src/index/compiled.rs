@@ -81,6 +81,9 @@ fn name_of<'n>(names: &'n str, ends: &[usize], id: AttrId) -> &'n str {
 /// A pattern is in use while anything but the table holds it (its reference count says so);
 /// the table forgets unused patterns whenever it has doubled since it last looked, so it never
 /// holds more than twice the patterns in use, and removing a subscription needs no bookkeeping.
+/// A pattern can also be held by other indexes (filters parsed once and shared, as the
+/// simulator's nodes share them, on several threads), so what a sweep keeps may vary from run
+/// to run; it decides only which compiled regex an atom shares, never what matches.
 #[derive(Debug, Default)]
 pub(crate) struct PatternTable {
     shared: HashMap<Box<str>, Pattern>,
