@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use sift_scenarios::{Details, Scenario, Summary, run_detailed};
 
-use super::progress_bar;
+use super::{cores, progress_bar};
 
 /// A run's summary and the distributions behind it.
 pub(super) type Run = (Summary, Details);
@@ -18,7 +18,7 @@ pub(super) fn run_all(what: &'static str, scenarios: &[Scenario]) -> Result<Vec<
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Option<Result<Run>>>> =
         Mutex::new((0..scenarios.len()).map(|_| None).collect());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cores();
     let runs_at_once = cores.min(scenarios.len()).max(1);
     // Cores left over when there are fewer runs than cores step each run's nodes.
     let threads_per_run = (cores / runs_at_once).max(1);

@@ -104,3 +104,8 @@ fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
     }
     bar
 }
+
+/// The cores the simulator may use: one thread each.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

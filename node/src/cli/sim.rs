@@ -10,8 +10,8 @@ use clap::Args;
 use sift_core::StrategyKind;
 use sift_scenarios::{Scenario, Summary, run};
 
-use super::progress_bar;
 use super::scenario_args::ScenarioArgs;
+use super::{cores, progress_bar};
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -79,10 +79,7 @@ impl SimArgs {
             None => None,
         };
         let bar = progress_bar(1_000, "simulating");
-        let threads = self.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            usize::from,
-        );
+        let threads = self.threads.map_or_else(cores, usize::from);
         let summary = run(&scenario, threads, trace, &mut |now: u64, end: u64| {
             bar.set_position(now.saturating_mul(1_000) / end.max(1));
         })?;
