@@ -12,8 +12,8 @@
 //! Insertion appends to an unbucketed *tail*, compared one by one. When the tail outgrows a
 //! fraction of the bucketed part it is merged in: counted out into buckets, and the bucketed
 //! runs moved up to make room, a block copy per bucket. The buckets themselves are recut (new
-//! spread, more buckets) only when the thresholds have doubled since they were cut, so each
-//! threshold is handled a bounded number of times on average.
+//! spread, more buckets) only when the thresholds have grown fourfold since they were cut, so
+//! each threshold is handled a bounded number of times on average.
 
 use super::Side;
 
@@ -21,8 +21,11 @@ use super::Side;
 const MIN_TAIL: usize = 64;
 /// ...and more than the bucketed part divided by this.
 const TAIL_FRACTION: usize = 4;
-/// Thresholds per bucket a layout aims for...
-const PER_BUCKET: usize = 16;
+/// Thresholds per bucket when the buckets are cut...
+const PER_BUCKET: usize = 8;
+/// ...and how many times the thresholds grow before they are cut again: between cuts the
+/// buckets fill from [`PER_BUCKET`] to this many times as many.
+const RECUT_GROWTH: usize = 4;
 /// ...with at most this many buckets (a bucket index fits a `u8`).
 const MAX_BUCKETS: usize = 256;
 const _: () = assert!(MAX_BUCKETS <= 1 << u8::BITS);
@@ -89,7 +92,7 @@ impl BucketedThresholds {
         self.slots.push(slot);
         let tail = self.values.len() - self.bucketed();
         if tail > MIN_TAIL && tail > self.bucketed() / TAIL_FRACTION {
-            if self.values.len() >= 2 * self.cut_at {
+            if self.values.len() >= RECUT_GROWTH * self.cut_at {
                 self.lay_out();
             } else {
                 self.merge_tail();
@@ -100,12 +103,12 @@ impl BucketedThresholds {
     /// Cuts the buckets for the current spread of values and lays every threshold out in
     /// them: each threshold's bucket once, a count per bucket, then a scatter into new vectors.
     pub(super) fn lay_out(&mut self) {
-        let (min, max) = self
-            .values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
+        // Thresholds are never NaN, so plain comparisons find the extremes.
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in &self.values {
+            min = if v < min { v } else { min };
+            max = if v > max { v } else { max };
+        }
         let buckets = (self.values.len() / PER_BUCKET).clamp(1, MAX_BUCKETS);
         self.origin = if min.is_finite() { min } else { 0.0 };
         // Thresholds are within ±2^52, so the spread is finite; one value needs one bucket.
@@ -194,6 +197,10 @@ impl BucketedThresholds {
     /// Every threshold and its slot, in no particular order.
     pub(super) fn entries(&self) -> impl Iterator<Item = (f64, u32)> + '_ {
         self.values.iter().copied().zip(self.slots.iter().copied())
+    }
+
+    pub(super) fn values(&self) -> &[f64] {
+        &self.values
     }
 
     pub(super) fn slots(&self) -> &[u32] {

@@ -61,12 +61,12 @@ const MAX_THRESHOLD: f64 = 4_503_599_627_370_496.0; // 2^52
 /// moved about twice.
 const TARGET_PER_GROUP: usize = 128;
 
-/// Thresholds sampled to place a partition's boundaries: sixteen per group at the most groups,
-/// which keeps groups near their share (matching measured the same as with four times the
-/// sample), while the sample's sort stays small: with 8,192 it was a tenth of the instructions
-/// of inserting 10,000 interval subscriptions, as an attribute's partition is rebuilt at every
-/// doubling on the way to 128 groups.
-const QUANTILE_SAMPLE: usize = 2048;
+/// Thresholds sampled per group to place a partition's boundaries. Sixteen keep groups near
+/// their share (matching measured the same as with four times the sample), while the
+/// sample's sort stays small: an attribute's partition is rebuilt at every doubling on the
+/// way to [`MAX_GROUPS`] groups, and with 64 per group the sorts were a tenth of the
+/// instructions of inserting 10,000 interval subscriptions.
+const SAMPLE_PER_GROUP: usize = 16;
 
 /// Most groups per attribute: bounds the sure bitsets' memory at `MAX_GROUPS` bits per slot
 /// and attribute. A group index fits a `u8` (see [`AttributeRanges::rebuild`]).
@@ -251,10 +251,16 @@ impl AttributeRanges {
         if let Some(last) = self.pending.last() {
             sure.reserve(last.slot as usize / 64 + 1);
         }
+        // Emptied again as each run is done with them, so zeroed once per flush.
+        let mut lower_in = [0u64; MAX_GROUPS];
+        let mut upper_in = [0u64; MAX_GROUPS];
+        let mut masks = [0u64; MAX_GROUPS];
+        let (lower_in, upper_in, masks) = (
+            &mut lower_in[..groups],
+            &mut upper_in[..groups],
+            &mut masks[..groups],
+        );
         for run in self.pending.chunk_by(|a, b| a.slot / 64 == b.slot / 64) {
-            let word = run[0].slot as usize / 64;
-            let mut lower_in = [0u64; MAX_GROUPS];
-            let mut upper_in = [0u64; MAX_GROUPS];
             for p in run {
                 let bit = 1u64 << (p.slot % 64);
                 match p.side {
@@ -262,22 +268,17 @@ impl AttributeRanges {
                     Side::Upper => upper_in[p.group as usize] |= bit,
                 }
             }
-            let mut masks = [0u64; MAX_GROUPS];
             let mut above = 0u64;
-            for g in (0..groups).rev() {
-                masks[g] = above;
-                above |= lower_in[g];
+            for (mask, lower) in masks.iter_mut().zip(lower_in.iter_mut()).rev() {
+                *mask = above;
+                above |= std::mem::take(lower);
             }
             let mut below = 0u64;
-            for g in 0..groups {
-                masks[g] |= below;
-                below |= upper_in[g];
+            for (mask, upper) in masks.iter_mut().zip(upper_in.iter_mut()) {
+                *mask |= below;
+                below |= std::mem::take(upper);
             }
-            for (g, &mask) in masks[..groups].iter().enumerate() {
-                if mask != 0 {
-                    sure.set(g, word, mask);
-                }
-            }
+            sure.set_column(run[0].slot as usize / 64, masks);
         }
         self.pending.clear();
     }
@@ -321,56 +322,42 @@ impl AttributeRanges {
         g > 0 && g < cuts.len() && cuts[g - 1].next_up() == cuts[g]
     }
 
-    /// Every threshold: in the groups, and still arriving.
-    fn all_thresholds(&self) -> impl Iterator<Item = (f64, u32, Side)> + '_ {
-        let grouped = self.groups.iter().flat_map(|group| {
-            let lower = group
-                .lower
-                .entries()
-                .map(|(t, slot)| (t, slot, Side::Lower));
-            lower.chain(
-                group
-                    .upper
-                    .entries()
-                    .map(|(t, slot)| (t, slot, Side::Upper)),
-            )
-        });
-        let arriving = self.arrivals.all().map(|a| (a.value, a.slot, a.side));
-        grouped.chain(arriving)
-    }
-
     /// Re-partitions at the quantiles of the current thresholds and rebuilds the bitsets.
-    /// The quantiles are estimated from an evenly spaced sample of at most
-    /// [`QUANTILE_SAMPLE`] thresholds, so a rebuild costs a few passes over the thresholds
-    /// rather than a sort of them; each new group's vectors are allocated once, at their size.
+    ///
+    /// The quantiles are estimated from an evenly spaced sample of [`SAMPLE_PER_GROUP`]
+    /// thresholds per group, so a rebuild costs a few passes over the thresholds
+    /// rather than a sort of them. The thresholds are read where they lie, group by group, and
+    /// each new group's vectors are allocated once, at their size: a rebuild allocates nothing
+    /// in proportion to the thresholds but their new places and a byte each for their new
+    /// group. Copying them into one list first cost as much again, most of it the fresh
+    /// pages such a list needs.
     fn rebuild(&mut self, capacity: usize) {
-        let all: Vec<(f64, u32, Side)> = self.all_thresholds().collect();
-        let step = all.len().div_ceil(QUANTILE_SAMPLE).max(1);
-        let mut sample: Vec<f64> = all.iter().step_by(step).map(|&(t, _, _)| t).collect();
-        sample.sort_unstable_by(f64::total_cmp);
+        let old = std::mem::take(&mut self.groups);
+        let arriving: Vec<Arrival> = self.arrivals.all().copied().collect();
+        let runs = Runs {
+            groups: &old,
+            cuts: self.partition.cuts(),
+            arriving: &arriving,
+        };
+        let wanted = wanted_groups(runs.len(), capacity);
         let partition = Partition::new(partition::boundaries(
-            &sample,
-            wanted_groups(all.len(), capacity),
+            &runs.sample(SAMPLE_PER_GROUP * wanted),
+            wanted,
             MAX_GROUPS,
         ));
         let groups = partition.groups();
-        let homes: Vec<u8> = all
-            .iter()
-            .map(|&(t, _, _)| partition.group_of(t) as u8)
-            .collect();
+        let homes = runs.homes(&partition);
         let mut sizes = vec![[0usize; 2]; groups];
-        for (&home, &(_, _, side)) in homes.iter().zip(&all) {
-            sizes[usize::from(home)][side as usize] += 1;
-        }
+        runs.for_each(|at, side, _, _| sizes[usize::from(homes[at])][side as usize] += 1);
         let mut parts: Vec<[(Vec<f64>, Vec<u32>); 2]> = sizes
             .iter()
             .map(|&sizes| sizes.map(|n| (Vec::with_capacity(n), Vec::with_capacity(n))))
             .collect();
-        for (&home, &(t, slot, side)) in homes.iter().zip(&all) {
-            let (values, slots) = &mut parts[usize::from(home)][side as usize];
+        runs.for_each(|at, side, t, slot| {
+            let (values, slots) = &mut parts[usize::from(homes[at])][side as usize];
             values.push(t);
             slots.push(slot);
-        }
+        });
         self.partition = partition;
         self.groups = parts
             .into_iter()
@@ -479,6 +466,83 @@ impl AttributeRanges {
         for (word, constrained) in survivors.iter_mut().zip(&self.constrained) {
             *word &= !constrained;
         }
+    }
+}
+
+/// An attribute's thresholds as a rebuild reads them: group by group of the partition they
+/// were placed with (lower side, then upper), then the arrivals, always in that order.
+struct Runs<'a> {
+    groups: &'a [Group],
+    /// The partition's cuts: group `g` holds values in `[cuts[g - 1], cuts[g])`.
+    cuts: &'a [f64],
+    arriving: &'a [Arrival],
+}
+
+impl Runs<'_> {
+    fn len(&self) -> usize {
+        self.groups.iter().map(Group::len).sum::<usize>() + self.arriving.len()
+    }
+
+    /// Calls `visit` with each threshold's position in the order, side, value and slot.
+    fn for_each(&self, mut visit: impl FnMut(usize, Side, f64, u32)) {
+        let mut at = 0;
+        for group in self.groups {
+            for (side, thresholds) in [(Side::Lower, &group.lower), (Side::Upper, &group.upper)] {
+                for (t, slot) in thresholds.entries() {
+                    visit(at, side, t, slot);
+                    at += 1;
+                }
+            }
+        }
+        for a in self.arriving {
+            visit(at, a.side, a.value, a.slot);
+            at += 1;
+        }
+    }
+
+    /// About `size` values evenly spaced in the order, sorted.
+    fn sample(&self, size: usize) -> Vec<f64> {
+        let step = self.len().div_ceil(size).max(1);
+        let mut sample = Vec::with_capacity(size + 1);
+        self.for_each(|at, _, t, _| {
+            if at % step == 0 {
+                sample.push(t);
+            }
+        });
+        sample.sort_unstable_by(f64::total_cmp);
+        sample
+    }
+
+    /// Each threshold's group in `partition`, by position in the order. A group's thresholds
+    /// lie between its two cuts, so their new groups lie between those of the cuts, and
+    /// only the new cuts in that range are compared: usually none or one, where a lookup
+    /// from scratch cost a fifth of a rebuild.
+    fn homes(&self, partition: &Partition) -> Vec<u8> {
+        let mut homes = Vec::with_capacity(self.len());
+        let cuts = partition.cuts();
+        for (g, group) in self.groups.iter().enumerate() {
+            let first = g
+                .checked_sub(1)
+                .map_or(0, |below| partition.group_of(self.cuts[below]));
+            let last = self
+                .cuts
+                .get(g)
+                .map_or(cuts.len(), |&above| partition.group_of(above.next_down()));
+            let between = &cuts[first..last];
+            for thresholds in [&group.lower, &group.upper] {
+                homes.extend(thresholds.values().iter().map(|&t| {
+                    let home = first + between.partition_point(|&c| c <= t);
+                    debug_assert_eq!(home, partition.group_of(t));
+                    home as u8
+                }));
+            }
+        }
+        homes.extend(
+            self.arriving
+                .iter()
+                .map(|a| partition.group_of(a.value) as u8),
+        );
+        homes
     }
 }
 

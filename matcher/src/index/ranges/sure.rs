@@ -50,20 +50,27 @@ impl SureBits {
                 let chunk = covered / CHUNK_WORDS;
                 let len = (target - chunk * CHUNK_WORDS).min(CHUNK_WORDS);
                 if chunk == row.len() {
-                    row.push(Vec::new());
+                    // Zeroed by the allocator, which knows when fresh memory already is.
+                    row.push(vec![0; len]);
+                } else {
+                    let words = &mut row[chunk];
+                    words.reserve_exact(len - words.len());
+                    words.resize(len, 0);
                 }
-                let words = &mut row[chunk];
-                words.reserve_exact(len - words.len());
-                words.resize(len, 0);
                 covered = chunk * CHUNK_WORDS + len;
             }
         }
         self.words = target;
     }
 
-    /// Sets `mask` in word `word` of `group`; the word must be covered.
-    pub(super) fn set(&mut self, group: usize, word: usize, mask: u64) {
-        self.rows[group][word / CHUNK_WORDS][word % CHUNK_WORDS] |= mask;
+    /// Sets in word `word` of each group `g` the bits of `masks[g]`; the word must be
+    /// covered. Every row is written: a batch of new thresholds leaves a mask on nearly every
+    /// group, and a branch per row cost more than the few writes it saved.
+    pub(super) fn set_column(&mut self, word: usize, masks: &[u64]) {
+        let (chunk, at) = (word / CHUNK_WORDS, word % CHUNK_WORDS);
+        for (row, &mask) in self.rows.iter_mut().zip(masks) {
+            row[chunk][at] |= mask;
+        }
     }
 
     /// Clears `slot` in every group.
@@ -131,7 +138,9 @@ mod tests {
         ];
         for (i, &slot) in slots.iter().enumerate() {
             sure.reserve(slot / 64 + 1);
-            sure.set(i % 3, slot / 64, 1 << (slot % 64));
+            let mut masks = [0; 3];
+            masks[i % 3] = 1 << (slot % 64);
+            sure.set_column(slot / 64, &masks);
         }
         sure.reserve(3000);
         for (i, &slot) in slots.iter().enumerate() {
