@@ -132,7 +132,8 @@ pub(crate) fn choose(
     atoms
         .iter()
         .enumerate()
-        .filter(|(_, a)| !a.negated)
+        // A threshold is never an anchor; most atoms of range-heavy filters are one.
+        .filter(|(_, a)| !a.negated && a.threshold.is_none())
         .filter_map(|(i, a)| Some((i, a.attr, AnchorKey::of_atom(&a.test)?)))
         .min_by_key(|(_, attr, keys)| {
             keys.iter()

@@ -20,7 +20,7 @@ use super::anchor::AnchorKey;
 use super::compiled::{AttrId, CompiledAtom, EventView};
 use super::equality::{EqualityFilter, accepted, forbidden};
 use super::pattern::{PatternFilter, positive_pattern};
-use super::ranges::{self, RangeFilter, Side, threshold};
+use super::ranges::{self, RangeFilter, Side};
 use crate::filter::Test;
 
 pub(crate) type ConjId = u32;
@@ -350,10 +350,10 @@ struct ScannedAtoms {
 impl ScannedAtoms {
     fn new(atoms: &[CompiledAtom]) -> Self {
         let (mut ordered, rest): (Vec<_>, Vec<_>) =
-            atoms.iter().cloned().partition(|a| threshold(a).is_some());
+            atoms.iter().cloned().partition(|a| a.threshold.is_some());
         let thresholds = ordered
             .iter()
-            .filter_map(|a| threshold(a).map(|(side, t)| (a.attr, side, t)))
+            .filter_map(|a| a.threshold.map(|(side, t)| (a.attr, side, t)))
             .collect();
         ordered.extend(rest);
         ScannedAtoms {
@@ -377,13 +377,13 @@ impl ScannedAtoms {
 /// the only positive equality or in-list atom on its attribute (two of them may need two
 /// different values, which the equality filter does not check).
 pub(crate) fn is_decided(atom: &CompiledAtom, atoms: &[CompiledAtom]) -> bool {
-    if forbidden(atom).is_some() {
+    if atom.threshold.is_some() || forbidden(atom).is_some() {
         return true;
     }
     if atom.negated {
         return false;
     }
-    if threshold(atom).is_some() || positive_pattern(atom).is_some() || atom.test == Test::Exists {
+    if positive_pattern(atom).is_some() || atom.test == Test::Exists {
         return true;
     }
     accepted(atom).is_some()

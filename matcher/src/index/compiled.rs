@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use foldhash::HashMap;
 use hashbrown::HashTable;
 
+use super::ranges::{Side, threshold};
 use crate::event::{Attribute, Event, name_hash};
 use crate::filter::{Expr, Path, Pattern, Predicate, Test};
 use crate::normal::{Conjunction, Formula};
@@ -230,9 +231,21 @@ pub(crate) struct CompiledAtom {
     pub(crate) attr: AttrId,
     pub(crate) negated: bool,
     pub(crate) test: Test,
+    /// The threshold the atom puts on a number, if it is one the range filter takes: read by
+    /// every step of filing a conjunction, so decoded once.
+    pub(crate) threshold: Option<(Side, f64)>,
 }
 
 impl CompiledAtom {
+    pub(crate) fn new(attr: AttrId, negated: bool, test: Test) -> Self {
+        CompiledAtom {
+            attr,
+            negated,
+            threshold: threshold(negated, &test),
+            test,
+        }
+    }
+
     pub(crate) fn matches(&self, view: &EventView<'_>) -> bool {
         let holds = match &self.test {
             Test::Regex(pattern) => view.regex_holds(self.attr, pattern),
@@ -261,14 +274,11 @@ fn compile_atoms<'p>(
                 _ => table.intern_hashed(path.key(), path.key_hash()),
             };
             last = Some((path, attr));
-            CompiledAtom {
-                attr,
-                negated,
-                test: match &predicate.test {
-                    Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
-                    other => other.clone(),
-                },
-            }
+            let test = match &predicate.test {
+                Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
+                other => other.clone(),
+            };
+            CompiledAtom::new(attr, negated, test)
         })
         .collect()
 }

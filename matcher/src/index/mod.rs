@@ -24,6 +24,7 @@ mod anchor;
 mod cluster;
 mod compiled;
 mod equality;
+mod one_or_many;
 mod pattern;
 mod ranges;
 #[cfg(test)]
@@ -37,6 +38,7 @@ use foldhash::HashMap;
 use anchor::{AnchorKey, AttributeAnchors, ClusterId};
 use cluster::{Cluster, ConjId, Repeats, is_decided};
 use compiled::{AttrId, AttrTable, CompiledAtom, EventView, PatternTable, Undecided};
+use one_or_many::OneOrMany;
 
 use crate::event::Event;
 use crate::filter::Filter;
@@ -56,7 +58,7 @@ pub struct SubscriptionIndex<K> {
     anchors: Vec<AttributeAnchors>,
     slots: HashMap<K, SubSlot>,
     /// Each subscription's conjunctions, by subscription slot.
-    subs: Slab<Box<[ConjId]>>,
+    subs: Slab<OneOrMany<ConjId>>,
     /// Subscription keys by slot. A removed subscription's key stays until its slot is reused
     /// (no cluster names the slot any more, so it is never returned): the key of a match is
     /// then found by address alone, where a checked slab entry cost a cache miss per match.
@@ -67,10 +69,11 @@ pub struct SubscriptionIndex<K> {
 
 #[derive(Debug)]
 struct FiledConjunction {
-    /// What a survivor of the cluster's filters still has to pass.
-    undecided: Undecided,
+    /// What a survivor of the cluster's filters still has to pass; `None` when the
+    /// conjunction is exact (nothing is left), as most are.
+    undecided: Option<Box<Undecided>>,
     /// Where the conjunction is filed: each cluster and its slot there.
-    placements: Box<[(ClusterId, u32)]>,
+    placements: OneOrMany<(ClusterId, u32)>,
 }
 
 /// Buffers for [`SubscriptionIndex::matches_with`], kept from one event to the next. An
@@ -126,9 +129,9 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
     pub fn insert(&mut self, key: K, filter: &Filter) {
         self.remove(&key);
         let sub = self.subs.next_key();
-        let conjunctions: Box<[ConjId]> =
+        let conjunctions =
             match compiled::compile_plain(filter.expr(), &mut self.attrs, &mut self.patterns) {
-                Some(atoms) => Box::new([self.file(sub, atoms, None, true)]),
+                Some(atoms) => OneOrMany::One(self.file(sub, atoms, None, true)),
                 None => {
                     let satisfiable: Vec<_> = NormalForm::of(filter)
                         .conjunctions
@@ -160,9 +163,9 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
         let Some(slot) = self.slots.remove(key) else {
             return false;
         };
-        for &id in self.subs.remove(slot).iter() {
+        for &id in self.subs.remove(slot).as_slice() {
             let filed = self.conjunctions.remove(id);
-            for &(cluster, slot) in &filed.placements {
+            for &(cluster, slot) in filed.placements.as_slice() {
                 self.unfile(cluster, slot);
             }
         }
@@ -211,7 +214,8 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                 .get(cluster)
                 .candidates(&view, scratch, |candidate| {
                     let matches = candidate.unchecked.is_none_or(|conjunction| {
-                        self.conjunctions.get(conjunction).undecided.matches(&view)
+                        let filed = self.conjunctions.get(conjunction);
+                        filed.undecided.as_ref().is_none_or(|u| u.matches(&view))
                     });
                     if matches {
                         if candidate.unique {
@@ -244,8 +248,8 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                 .and_then(|a| a.get(key))
                 .map_or(0, |c| self.clusters.get(c).len())
         });
-        let clusters: Vec<ClusterId> = match chosen {
-            None => vec![UNANCHORED],
+        let clusters: OneOrMany<ClusterId> = match chosen {
+            None => OneOrMany::One(UNANCHORED),
             Some((atom, keys)) => {
                 // Every event that reaches an anchored cluster passes its anchor.
                 let anchor = atoms.swap_remove(atom);
@@ -254,30 +258,33 @@ impl<K: Hash + Eq + Clone> SubscriptionIndex<K> {
                     .collect()
             }
         };
-        let decided: Vec<bool> = atoms.iter().map(|a| is_decided(a, &atoms)).collect();
-        let exact = residual.is_none() && decided.iter().all(|&d| d);
-        let repeats = match (single, clusters.len()) {
+        let exact = residual.is_none() && atoms.iter().all(|a| is_decided(a, &atoms));
+        let repeats = match (single, clusters.as_slice().len()) {
             (false, _) => Repeats::Always,
             (true, 1) => Repeats::Never,
             (true, _) => Repeats::IfSeveralAnchorValues,
         };
         let id = self.conjunctions.next_key();
         let placements = clusters
-            .into_iter()
-            .map(|cluster| {
+            .as_slice()
+            .iter()
+            .map(|&cluster| {
                 let filed_in = self.clusters.get_mut(cluster);
                 (cluster, filed_in.insert(id, sub, repeats, &atoms, exact))
             })
             .collect();
-        let undecided = Undecided {
-            atoms: atoms
-                .into_iter()
-                .zip(decided)
-                .filter_map(|(atom, decided)| (!decided).then_some(atom))
-                .collect(),
-            residual,
-        };
-        debug_assert_eq!(undecided.is_empty(), exact);
+        // Most conjunctions are exact: nothing is left to keep, and nothing to decide again.
+        let undecided = (!exact).then(|| {
+            Box::new(Undecided {
+                atoms: atoms
+                    .iter()
+                    .filter(|a| !is_decided(a, &atoms))
+                    .cloned()
+                    .collect(),
+                residual,
+            })
+        });
+        debug_assert!(undecided.as_ref().is_none_or(|u| !u.is_empty()));
         let filed = self.conjunctions.insert(FiledConjunction {
             undecided,
             placements,

@@ -42,15 +42,18 @@ mod tests;
 use super::compiled::{AttrId, CompiledAtom, EventView};
 use crate::filter::{CmpOp, Test};
 use crate::value::Value;
-use arrivals::{Arrival, Arrivals};
+use arrivals::{Arrival, Arrivals, PER_GROUP};
 use bucketed::{BucketedThresholds, Split, clear_bit_if};
 use partition::Partition;
 use sure::SureBits;
 
 /// New thresholds wait in a short pending list, checked one by one on every event, and get
 /// their sure-fail bits in batches of this many: setting the bits of a batch group by group
-/// touches each bitset word once instead of once per threshold.
-const PENDING_FLUSH: usize = 128;
+/// touches each bitset word once instead of once per threshold. A batch spans a few 64-slot
+/// columns, and each column costs a pass over the groups whatever it holds, so a larger batch
+/// wastes less on the partial columns at its ends: 256 inserted about 5% faster than 128, for
+/// a comparison per pending threshold and event attribute.
+const PENDING_FLUSH: usize = 256;
 
 /// Largest magnitude of a threshold the filter takes (see the module notes on exactness).
 const MAX_THRESHOLD: f64 = 4_503_599_627_370_496.0; // 2^52
@@ -100,12 +103,13 @@ impl Side {
     }
 }
 
-/// The threshold an atom contributes, if it is one this filter handles.
-pub(crate) fn threshold(atom: &CompiledAtom) -> Option<(Side, f64)> {
-    if atom.negated {
+/// The threshold an atom (`test`, negated or not) contributes, if it is one this filter
+/// handles.
+pub(crate) fn threshold(negated: bool, test: &Test) -> Option<(Side, f64)> {
+    if negated {
         return None;
     }
-    let Test::Cmp(op, literal) = &atom.test else {
+    let Test::Cmp(op, literal) = test else {
         return None;
     };
     let bound = match *literal {
@@ -212,13 +216,7 @@ impl AttributeRanges {
             side,
         };
         if let Some(batch) = self.arrivals.push(group, arrival) {
-            let here = &mut self.groups[group];
-            for a in batch {
-                match a.side {
-                    Side::Lower => here.lower.push(a.value, a.slot),
-                    Side::Upper => here.upper.push(a.value, a.slot),
-                }
-            }
+            self.hand_over(group, &batch);
         }
         self.constrained[slot as usize / 64] |= 1 << (slot % 64);
         self.thresholds += 1;
@@ -233,6 +231,31 @@ impl AttributeRanges {
                 self.flush();
             }
         }
+    }
+
+    /// Appends a batch of arrivals to their group, each side's in one copy.
+    fn hand_over(&mut self, group: usize, batch: &[Arrival; PER_GROUP]) {
+        // Lower thresholds fill the arrays from the front, upper ones from the back.
+        let mut values = [0.0; PER_GROUP];
+        let mut slots = [0u32; PER_GROUP];
+        let (mut lower, mut upper) = (0, PER_GROUP);
+        for a in batch {
+            let at = match a.side {
+                Side::Lower => {
+                    lower += 1;
+                    lower - 1
+                }
+                Side::Upper => {
+                    upper -= 1;
+                    upper
+                }
+            };
+            values[at] = a.value;
+            slots[at] = a.slot;
+        }
+        let here = &mut self.groups[group];
+        here.lower.extend(&values[..lower], &slots[..lower]);
+        here.upper.extend(&values[upper..], &slots[upper..]);
     }
 
     /// Sets the sure-fail bits of the pending thresholds, one bitset word at a time: a lower
@@ -571,7 +594,7 @@ impl RangeFilter {
     pub(crate) fn add(&mut self, slot: u32, atoms: &[CompiledAtom], capacity: usize) {
         let mut previous: Option<(AttrId, usize)> = None;
         for atom in atoms {
-            let Some((side, t)) = threshold(atom) else {
+            let Some((side, t)) = atom.threshold else {
                 continue;
             };
             let i = match previous {

@@ -22,11 +22,7 @@ fn atoms(rng: &mut WorkloadRng, slot: u32) -> Vec<CompiledAtom> {
         }
     };
     (0..rng.random_range(1..=2))
-        .map(|_| CompiledAtom {
-            attr: 0,
-            negated: false,
-            test: Test::Cmp(ops[rng.random_range(0..4)], bound(rng)),
-        })
+        .map(|_| CompiledAtom::new(0, false, Test::Cmp(ops[rng.random_range(0..4)], bound(rng))))
         .collect()
 }
 
