@@ -76,7 +76,10 @@ pub(crate) struct Cluster {
     removed: Vec<u32>,
     /// Per attribute (sorted by id), the slots with a positive atom on it: they all fail when
     /// the event lacks the attribute, whatever the atom. The anchor's attribute is left out,
-    /// since every event that reaches the cluster carries it.
+    /// since every event that reaches the cluster carries it, and so are thresholds: the
+    /// range filter rules out a slot with a threshold on an attribute that carries no number,
+    /// absent or not. Most atoms of range-heavy filters are thresholds, which so cost no
+    /// lookup here on insertion and no second pass on an event that lacks the attribute.
     required: Vec<(AttrId, Vec<u64>)>,
     equality: EqualityFilter,
     patterns: PatternFilter,
@@ -190,8 +193,8 @@ impl Cluster {
     fn add_to_filters(&mut self, slot: u32, atoms: &[CompiledAtom]) {
         let words = self.live.len();
         let mut previous = None;
-        for atom in atoms.iter().filter(|a| !a.negated) {
-            // A range's two bounds come one after the other: one bit does for both.
+        for atom in atoms.iter().filter(|a| !a.negated && a.threshold.is_none()) {
+            // Atoms on one attribute often come one after the other: one bit does for all.
             if previous.replace(atom.attr) == Some(atom.attr) {
                 continue;
             }

@@ -257,30 +257,37 @@ impl CompiledAtom {
     }
 }
 
-/// Compiles `predicates` (each with whether it is negated) against the index's tables. A
-/// predicate on the path of the one before it (a range is two of them, and the parser shares
-/// their key) takes that one's attribute id without looking the name up again.
-fn compile_atoms<'p>(
-    predicates: impl Iterator<Item = (&'p Predicate, bool)>,
-    table: &mut AttrTable,
-    patterns: &mut PatternTable,
-) -> Vec<CompiledAtom> {
-    let mut last: Option<(&Path, AttrId)> = None;
-    predicates
-        .map(|(predicate, negated)| {
-            let path = &predicate.path;
-            let attr = match last {
-                Some((last, attr)) if last.shares_key(path) => attr,
-                _ => table.intern_hashed(path.key(), path.key_hash()),
-            };
-            last = Some((path, attr));
-            let test = match &predicate.test {
-                Test::Regex(pattern) => Test::Regex(patterns.share(pattern.clone())),
-                other => other.clone(),
-            };
-            CompiledAtom::new(attr, negated, test)
-        })
-        .collect()
+/// Compiles predicates one after another against the index's tables. A predicate on the path
+/// of the one before it (a range is two of them, and the parser shares their key) takes that
+/// one's attribute id without looking the name up again.
+struct AtomCompiler<'t, 'p> {
+    table: &'t mut AttrTable,
+    patterns: &'t mut PatternTable,
+    last: Option<(&'p Path, AttrId)>,
+}
+
+impl<'t, 'p> AtomCompiler<'t, 'p> {
+    fn new(table: &'t mut AttrTable, patterns: &'t mut PatternTable) -> Self {
+        AtomCompiler {
+            table,
+            patterns,
+            last: None,
+        }
+    }
+
+    fn compile(&mut self, predicate: &'p Predicate, negated: bool) -> CompiledAtom {
+        let path = &predicate.path;
+        let attr = match self.last {
+            Some((last, attr)) if last.shares_key(path) => attr,
+            _ => self.table.intern_hashed(path.key(), path.key_hash()),
+        };
+        self.last = Some((path, attr));
+        let test = match &predicate.test {
+            Test::Regex(pattern) => Test::Regex(self.patterns.share(pattern.clone())),
+            other => other.clone(),
+        };
+        CompiledAtom::new(attr, negated, test)
+    }
 }
 
 /// A conjunction's atoms compiled against the index's tables, and its residual formula.
@@ -289,40 +296,55 @@ pub(crate) fn compile(
     table: &mut AttrTable,
     patterns: &mut PatternTable,
 ) -> (Vec<CompiledAtom>, Option<Box<Formula>>) {
-    let atoms = compile_atoms(
-        conjunction.atoms.iter().map(|a| (&a.predicate, a.negated)),
-        table,
-        patterns,
-    );
+    let mut compiler = AtomCompiler::new(table, patterns);
+    let atoms = conjunction
+        .atoms
+        .iter()
+        .map(|a| compiler.compile(&a.predicate, a.negated))
+        .collect();
     (atoms, conjunction.residual.map(Box::new))
 }
 
 /// The atoms of a filter that is a plain conjunction of predicates without negation (the
 /// common case, `price > 100 && symbol == "ACME"`), compiled straight from the syntax tree:
 /// the same atoms its normal form has, without building and dropping the normal form. `None`
-/// for any other filter.
+/// for any other filter, before any name is interned.
 pub(crate) fn compile_plain(
     expr: &Expr,
     table: &mut AttrTable,
     patterns: &mut PatternTable,
 ) -> Option<Vec<CompiledAtom>> {
-    fn predicates<'e>(expr: &'e Expr, found: &mut Vec<&'e Predicate>) -> bool {
+    fn is_plain(expr: &Expr) -> bool {
         match expr {
-            Expr::Pred(predicate) => {
-                found.push(predicate);
-                true
-            }
-            Expr::And(operands) => operands.iter().all(|e| predicates(e, found)),
-            Expr::Const(true) => true,
+            Expr::Pred(_) | Expr::Const(true) => true,
+            Expr::And(operands) => operands.iter().all(is_plain),
             Expr::Const(false) | Expr::Not(_) | Expr::Or(_) => false,
         }
     }
-    let mut found = Vec::with_capacity(match expr {
+    fn compile_into<'p>(
+        expr: &'p Expr,
+        compiler: &mut AtomCompiler<'_, 'p>,
+        atoms: &mut Vec<CompiledAtom>,
+    ) {
+        match expr {
+            Expr::Pred(predicate) => atoms.push(compiler.compile(predicate, false)),
+            Expr::And(operands) => {
+                for operand in operands {
+                    compile_into(operand, compiler, atoms);
+                }
+            }
+            Expr::Const(_) | Expr::Not(_) | Expr::Or(_) => {}
+        }
+    }
+    if !is_plain(expr) {
+        return None;
+    }
+    let mut atoms = Vec::with_capacity(match expr {
         Expr::And(operands) => operands.len(),
         _ => 1,
     });
-    predicates(expr, &mut found)
-        .then(|| compile_atoms(found.into_iter().map(|p| (p, false)), table, patterns))
+    compile_into(expr, &mut AtomCompiler::new(table, patterns), &mut atoms);
+    Some(atoms)
 }
 
 /// What is left to check of a conjunction that survives its cluster's filters: the atoms they

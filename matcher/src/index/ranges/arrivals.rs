@@ -26,8 +26,8 @@ pub(super) struct Arrival {
 
 #[derive(Debug, Default)]
 pub(super) struct Arrivals {
-    /// Group `g`'s arrivals are `entries[g * PER_GROUP..][..counts[g]]`.
-    entries: Vec<Arrival>,
+    /// Group `g`'s arrivals are `entries[g][..counts[g]]`.
+    entries: Vec<[Arrival; PER_GROUP]>,
     counts: Vec<u8>,
 }
 
@@ -39,26 +39,27 @@ impl Arrivals {
             side: Side::Lower,
         };
         Arrivals {
-            entries: vec![empty; groups * PER_GROUP],
+            entries: vec![[empty; PER_GROUP]; groups],
             counts: vec![0; groups],
         }
     }
 
-    /// Adds an arrival to `group`; returns the group's batch once it is full, emptying it.
-    pub(super) fn push(&mut self, group: usize, arrival: Arrival) -> Option<[Arrival; PER_GROUP]> {
+    /// Adds an arrival to `group`; returns the group's batch once it is full, emptying it (the
+    /// entries stay readable until the next push to the group).
+    pub(super) fn push(&mut self, group: usize, arrival: Arrival) -> Option<&[Arrival; PER_GROUP]> {
         let count = &mut self.counts[group];
-        self.entries[group * PER_GROUP + usize::from(*count)] = arrival;
+        let batch = &mut self.entries[group];
+        batch[usize::from(*count)] = arrival;
         *count += 1;
         if usize::from(*count) < PER_GROUP {
             return None;
         }
         *count = 0;
-        let batch = &self.entries[group * PER_GROUP..][..PER_GROUP];
-        Some(batch.try_into().expect("a batch is PER_GROUP long"))
+        Some(batch)
     }
 
     pub(super) fn of(&self, group: usize) -> &[Arrival] {
-        &self.entries[group * PER_GROUP..][..usize::from(self.counts[group])]
+        &self.entries[group][..usize::from(self.counts[group])]
     }
 
     /// Every arrival.
@@ -86,7 +87,7 @@ impl Arrivals {
     /// Keeps the arrivals of the slots `keep` accepts.
     pub(super) fn retain_slots(&mut self, keep: impl Fn(u32) -> bool) {
         for (group, count) in self.counts.iter_mut().enumerate() {
-            let entries = &mut self.entries[group * PER_GROUP..][..PER_GROUP];
+            let entries = &mut self.entries[group];
             let mut kept = 0;
             for i in 0..usize::from(*count) {
                 if keep(entries[i].slot) {

@@ -150,6 +150,30 @@ impl Group {
     fn len(&self) -> usize {
         self.lower.len() + self.upper.len()
     }
+
+    /// Appends a batch of arrivals, each side's in one copy.
+    fn take(&mut self, batch: &[Arrival; PER_GROUP]) {
+        // Lower thresholds fill the arrays from the front, upper ones from the back.
+        let mut values = [0.0; PER_GROUP];
+        let mut slots = [0u32; PER_GROUP];
+        let (mut lower, mut upper) = (0, PER_GROUP);
+        for a in batch {
+            let at = match a.side {
+                Side::Lower => {
+                    lower += 1;
+                    lower - 1
+                }
+                Side::Upper => {
+                    upper -= 1;
+                    upper
+                }
+            };
+            values[at] = a.value;
+            slots[at] = a.slot;
+        }
+        self.lower.extend(&values[..lower], &slots[..lower]);
+        self.upper.extend(&values[upper..], &slots[upper..]);
+    }
 }
 
 /// The thresholds on one attribute.
@@ -216,7 +240,7 @@ impl AttributeRanges {
             side,
         };
         if let Some(batch) = self.arrivals.push(group, arrival) {
-            self.hand_over(group, &batch);
+            self.groups[group].take(batch);
         }
         self.constrained[slot as usize / 64] |= 1 << (slot % 64);
         self.thresholds += 1;
@@ -231,31 +255,6 @@ impl AttributeRanges {
                 self.flush();
             }
         }
-    }
-
-    /// Appends a batch of arrivals to their group, each side's in one copy.
-    fn hand_over(&mut self, group: usize, batch: &[Arrival; PER_GROUP]) {
-        // Lower thresholds fill the arrays from the front, upper ones from the back.
-        let mut values = [0.0; PER_GROUP];
-        let mut slots = [0u32; PER_GROUP];
-        let (mut lower, mut upper) = (0, PER_GROUP);
-        for a in batch {
-            let at = match a.side {
-                Side::Lower => {
-                    lower += 1;
-                    lower - 1
-                }
-                Side::Upper => {
-                    upper -= 1;
-                    upper
-                }
-            };
-            values[at] = a.value;
-            slots[at] = a.slot;
-        }
-        let here = &mut self.groups[group];
-        here.lower.extend(&values[..lower], &slots[..lower]);
-        here.upper.extend(&values[upper..], &slots[upper..]);
     }
 
     /// Sets the sure-fail bits of the pending thresholds, one bitset word at a time: a lower

@@ -8,15 +8,20 @@
 //! part of inserting into a large cluster; one array holding every group was worse, since it
 //! was copied whole. A row shorter than a chunk grows by half again, so that small clusters
 //! keep small rows.
+//!
+//! The chunks are listed chunk by chunk, each with its every group's row: setting the bits of
+//! a 64-slot column writes one word in each group's row, and finds those rows side by side in
+//! one list instead of behind a separate header per group, one cache miss fewer per group.
 
 /// Words per chunk of a row: one page.
 const CHUNK_WORDS: usize = 512;
 
 #[derive(Debug)]
 pub(super) struct SureBits {
-    /// Per group, its row: chunks of [`CHUNK_WORDS`] words but the last, which may be shorter
-    /// while it is the only one. Every row has the same layout.
-    rows: Vec<Vec<Vec<u64>>>,
+    /// Per chunk, per group, its words of the group's row: [`CHUNK_WORDS`] words, but in the
+    /// last chunk, which may be shorter while it is the only one.
+    chunks: Vec<Box<[Box<[u64]>]>>,
+    groups: usize,
     /// Words of slots every row covers.
     words: usize,
 }
@@ -27,7 +32,8 @@ impl SureBits {
     pub(super) fn new(groups: usize) -> Self {
         debug_assert!(groups >= 2);
         SureBits {
-            rows: vec![Vec::new(); groups],
+            chunks: Vec::new(),
+            groups,
             words: 0,
         }
     }
@@ -44,21 +50,21 @@ impl SureBits {
         } else {
             words.next_multiple_of(CHUNK_WORDS)
         };
-        for row in &mut self.rows {
-            let mut covered = self.words;
-            while covered < target {
-                let chunk = covered / CHUNK_WORDS;
-                let len = (target - chunk * CHUNK_WORDS).min(CHUNK_WORDS);
-                if chunk == row.len() {
-                    // Zeroed by the allocator, which knows when fresh memory already is.
-                    row.push(vec![0; len]);
-                } else {
-                    let words = &mut row[chunk];
-                    words.reserve_exact(len - words.len());
-                    words.resize(len, 0);
+        let mut covered = self.words;
+        while covered < target {
+            let chunk = covered / CHUNK_WORDS;
+            let len = (target - chunk * CHUNK_WORDS).min(CHUNK_WORDS);
+            // Zeroed by the allocator, which knows when fresh memory already is.
+            let grown = (0..self.groups).map(|_| vec![0; len].into_boxed_slice());
+            if chunk == self.chunks.len() {
+                self.chunks.push(grown.collect());
+            } else {
+                for (row, mut words) in self.chunks[chunk].iter_mut().zip(grown) {
+                    words[..row.len()].copy_from_slice(row);
+                    *row = words;
                 }
-                covered = chunk * CHUNK_WORDS + len;
             }
+            covered = chunk * CHUNK_WORDS + len;
         }
         self.words = target;
     }
@@ -68,8 +74,8 @@ impl SureBits {
     /// group, and a branch per row cost more than the few writes it saved.
     pub(super) fn set_column(&mut self, word: usize, masks: &[u64]) {
         let (chunk, at) = (word / CHUNK_WORDS, word % CHUNK_WORDS);
-        for (row, &mask) in self.rows.iter_mut().zip(masks) {
-            row[chunk][at] |= mask;
+        for (row, &mask) in self.chunks[chunk].iter_mut().zip(masks) {
+            row[at] |= mask;
         }
     }
 
@@ -80,17 +86,24 @@ impl SureBits {
             slot / 64 % CHUNK_WORDS,
             1u64 << (slot % 64),
         );
-        for row in &mut self.rows {
-            if let Some(word) = row.get_mut(chunk).and_then(|c| c.get_mut(word)) {
-                *word &= !bit;
+        if let Some(rows) = self.chunks.get_mut(chunk) {
+            for row in rows.iter_mut() {
+                if let Some(word) = row.get_mut(word) {
+                    *word &= !bit;
+                }
             }
         }
     }
 
+    /// The chunks of `group`'s row, in order.
+    fn row(&self, group: usize) -> impl Iterator<Item = &[u64]> {
+        self.chunks.iter().map(move |rows| &*rows[group])
+    }
+
     /// Sets in `group` every bit of `bits` (a bitset over all slots).
     pub(super) fn set_all(&mut self, group: usize, bits: &[u64]) {
-        for (chunk, bits) in self.rows[group].iter_mut().zip(bits.chunks(CHUNK_WORDS)) {
-            for (word, bits) in chunk.iter_mut().zip(bits) {
+        for (rows, bits) in self.chunks.iter_mut().zip(bits.chunks(CHUNK_WORDS)) {
+            for (word, bits) in rows[group].iter_mut().zip(bits) {
                 *word |= bits;
             }
         }
@@ -99,8 +112,8 @@ impl SureBits {
     /// Reads the first word of `group`, so that the pass of [`SureBits::prune`] starts on its
     /// way to the cache; returns it to be kept from being optimized away.
     pub(super) fn touch(&self, group: usize) -> u64 {
-        self.rows[group]
-            .first()
+        self.row(group)
+            .next()
             .and_then(|chunk| chunk.first())
             .copied()
             .unwrap_or(0)
@@ -108,10 +121,7 @@ impl SureBits {
 
     /// Clears in `survivors` the slots that surely fail in `group`.
     pub(super) fn prune(&self, group: usize, survivors: &mut [u64]) {
-        for (chunk, survivors) in self.rows[group]
-            .iter()
-            .zip(survivors.chunks_mut(CHUNK_WORDS))
-        {
+        for (chunk, survivors) in self.row(group).zip(survivors.chunks_mut(CHUNK_WORDS)) {
             for (word, sure) in survivors.iter_mut().zip(chunk) {
                 *word &= !sure;
             }
