@@ -235,3 +235,42 @@ fn purge_reaches_slots_beyond_a_short_attribute() {
     matched.sort_unstable();
     assert_eq!(matched, (0..150).collect::<Vec<u32>>());
 }
+
+/// Thresholds set no presence bits in their cluster: the range filter alone must rule out a
+/// slot whose attribute is absent or carries no number, in the unanchored cluster and in an
+/// anchored one, once both are large enough to filter rather than scan.
+#[test]
+fn thresholds_fail_without_a_number_in_filtering_clusters() {
+    let mut index = SubscriptionIndex::new();
+    let mut live = Vec::new();
+    for key in 0..1200u32 {
+        let text = match key % 3 {
+            0 => format!("y > {} && y <= {}", key % 50, 60 + key % 40),
+            1 => format!("kind == \"a\" && y >= {}", key % 70),
+            _ => format!("kind == \"a\" && y < {} && exists(z)", 10 + key % 80),
+        };
+        let filter = Filter::parse(&text).expect("test filters parse");
+        index.insert(key, &filter);
+        live.push((key, filter));
+    }
+    let events = [
+        r#"{"kind": "a"}"#,
+        r#"{"kind": "a", "y": "55", "z": 1}"#,
+        r#"{"kind": "a", "y": [true, "x"], "z": 1}"#,
+        r#"{"kind": "a", "y": 55, "z": 1}"#,
+        r#"{"kind": "b", "y": 55}"#,
+        r#"{"y": null, "z": 1}"#,
+    ];
+    let mut buffers = MatchBuffers::default();
+    let mut matched = 0;
+    for json in events {
+        let event = Event::from_json(json, &Default::default()).expect("test events parse");
+        let want = expected(&live, &event);
+        matched += want.len();
+        assert_eq!(actual(&index, &event, &mut buffers), want, "{json}");
+    }
+    assert!(
+        matched > 0,
+        "some event matches, so the comparison is not vacuous"
+    );
+}
