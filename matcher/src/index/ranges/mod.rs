@@ -151,8 +151,8 @@ impl Group {
         self.lower.len() + self.upper.len()
     }
 
-    /// Appends a batch of arrivals, each side's in one copy.
-    fn take(&mut self, batch: &[Arrival; PER_GROUP]) {
+    /// Receives a batch of arrivals handed over, each side's appended in one copy.
+    fn receive(&mut self, batch: &[Arrival; PER_GROUP]) {
         // Lower thresholds fill the arrays from the front, upper ones from the back.
         let mut values = [0.0; PER_GROUP];
         let mut slots = [0u32; PER_GROUP];
@@ -240,7 +240,7 @@ impl AttributeRanges {
             side,
         };
         if let Some(batch) = self.arrivals.push(group, arrival) {
-            self.groups[group].take(batch);
+            self.groups[group].receive(batch);
         }
         self.constrained[slot as usize / 64] |= 1 << (slot % 64);
         self.thresholds += 1;
