@@ -397,7 +397,7 @@ impl AttributeRanges {
     /// Sure bitsets for the current groups, from scratch.
     fn fill_sure(&self, capacity: usize) -> SureBits {
         let words = capacity.div_ceil(64);
-        let mut sure = SureBits::new(self.groups.len());
+        let mut sure = SureBits::new(self.groups.len(), self.attr as usize);
         sure.reserve(words);
         let mut failing = vec![0u64; words];
         // Lower thresholds of the groups above `g` fail throughout `g`.
