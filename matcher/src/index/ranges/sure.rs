@@ -171,6 +171,7 @@ impl SureBits {
             }
         }
     }
+
     /// Reads the first word of `group`, so that the pass of [`SureBits::prune`] starts on its
     /// way to the cache; returns it to be kept from being optimized away.
     pub(super) fn touch(&self, group: usize) -> u64 {
