@@ -16,6 +16,7 @@ mod scenario_args;
 mod sim;
 mod sse;
 mod table;
+mod usage;
 
 use std::process::ExitCode;
 
