@@ -12,7 +12,6 @@ use serde::Serialize;
 use sift_matcher::workload::{IntervalWorkload, MarketWorkload, WorkloadRng};
 
 use super::progress_bar;
-use super::usage::{CpuTime, resident_bytes};
 use sift_matcher::{Event, EventLimits, Filter, MatchBuffers, SubscriptionIndex};
 
 #[derive(Debug, Args)]
@@ -101,11 +100,6 @@ struct Report {
     subscriptions: usize,
     events: usize,
     insert_us_per_sub: f64,
-    /// The CPU time of insertion, split: in sift's own code, and in the kernel (mostly
-    /// zeroing the fresh pages a growing index touches). NaN (null) where the system does not
-    /// say, or the load was too short to split.
-    insert_user_us_per_sub: f64,
-    insert_kernel_us_per_sub: f64,
     match_us_mean: f64,
     match_us_p50: f64,
     match_us_p99: f64,
@@ -151,7 +145,7 @@ impl Source {
     /// Where subscription `i` (from 0) comes from, for an error about it.
     fn subscription_place(&self, i: usize) -> String {
         match self {
-            Source::Files { filters, .. } => filters.place(i),
+            Source::Files { filters, .. } => filters.place(filters.lines[i].0),
             Source::Interval(_) | Source::Market(_) => format!("subscription {}", i + 1),
         }
     }
@@ -179,7 +173,6 @@ impl MatchBenchArgs {
         let progress = progress_bar(subs as u64, "loading subscriptions");
         let rss_before = resident_bytes();
         let mut insert_time = Duration::ZERO;
-        let mut insert_cpu = Some(CpuTime::default());
         let mut loaded = 0;
         while loaded < subs {
             let n = CHUNK.min(subs - loaded);
@@ -194,19 +187,11 @@ impl MatchBenchArgs {
                     .with_context(|| format!("{}: {text}", source.subscription_place(i)))?;
                 chunk.push(filter);
             }
-            let cpu_before = CpuTime::of_this_thread();
             let start = Instant::now();
             for (offset, filter) in chunk.iter().enumerate() {
                 engine.insert((loaded + offset) as u32, filter);
             }
             insert_time += start.elapsed();
-            insert_cpu = match (insert_cpu, cpu_before, CpuTime::of_this_thread()) {
-                (Some(mut total), Some(before), Some(after)) => {
-                    total += after - before;
-                    Some(total)
-                }
-                _ => None,
-            };
             // Freeing the parsed filters is the caller's business, not the index's: untimed.
             drop(chunk);
             loaded += n;
@@ -236,18 +221,7 @@ impl MatchBenchArgs {
         progress.finish_and_clear();
         times.sort_unstable();
 
-        // The kernel splits CPU time between user and kernel by the state it finds at each
-        // clock tick (every few milliseconds), so the split of a short load is noise.
-        const SHORTEST_SPLIT: Duration = Duration::from_millis(100);
-        let insert_cpu = insert_cpu.filter(|_| insert_time >= SHORTEST_SPLIT);
         let micros = |d: Duration| d.as_secs_f64() * 1e6;
-        let per_sub = |d: Duration| {
-            if subs == 0 {
-                0.0
-            } else {
-                micros(d) / subs as f64
-            }
-        };
         let mean = times.iter().map(|&d| micros(d)).sum::<f64>() / times.len() as f64;
         let percentile = |p: f64| micros(times[((times.len() - 1) as f64 * p).round() as usize]);
         let report = Report {
@@ -256,9 +230,11 @@ impl MatchBenchArgs {
             seed: self.seed,
             subscriptions: subs,
             events: events.len(),
-            insert_us_per_sub: per_sub(insert_time),
-            insert_user_us_per_sub: insert_cpu.map_or(f64::NAN, |cpu| per_sub(cpu.user)),
-            insert_kernel_us_per_sub: insert_cpu.map_or(f64::NAN, |cpu| per_sub(cpu.kernel)),
+            insert_us_per_sub: if subs == 0 {
+                0.0
+            } else {
+                micros(insert_time) / subs as f64
+            },
             match_us_mean: mean,
             match_us_p50: percentile(0.5),
             match_us_p99: percentile(0.99),
@@ -283,10 +259,11 @@ impl MatchBenchArgs {
             let filters = FileLines::read(filters_path)?;
             let event_lines = FileLines::read(events_path)?;
             let limits = EventLimits::default();
-            let events = (0..event_lines.lines.len())
-                .map(|i| {
-                    Event::from_json(&event_lines.lines[i].1, &limits)
-                        .with_context(|| event_lines.place(i))
+            let events = event_lines
+                .lines
+                .iter()
+                .map(|(number, text)| {
+                    Event::from_json(text, &limits).with_context(|| event_lines.place(*number))
                 })
                 .collect::<Result<Vec<_>>>()?;
             let description = format!(
@@ -354,27 +331,27 @@ impl FileLines {
         })
     }
 
-    /// Where kept line `i` (from 0) lies, for an error about it.
-    fn place(&self, i: usize) -> String {
-        format!("{} line {}", self.path.display(), self.lines[i].0)
+    /// Line `number` of the file, for an error about it.
+    fn place(&self, number: usize) -> String {
+        format!("{} line {number}", self.path.display())
     }
+}
+
+/// The process's resident set size, from /proc/self/statm (Linux); `None` elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 fn print_table(r: &Report) {
     println!("workload         {} (seed {})", r.workload, r.seed);
     println!("engine           {}", r.engine);
     println!("subscriptions    {}", r.subscriptions);
-    if r.insert_user_us_per_sub.is_nan() {
-        println!(
-            "insert           {:.3} µs per subscription",
-            r.insert_us_per_sub
-        );
-    } else {
-        println!(
-            "insert           {:.3} µs per subscription (CPU: {:.3} in sift, {:.3} in the kernel)",
-            r.insert_us_per_sub, r.insert_user_us_per_sub, r.insert_kernel_us_per_sub
-        );
-    }
+    println!(
+        "insert           {:.3} µs per subscription",
+        r.insert_us_per_sub
+    );
     println!(
         "match            mean {:.2} µs, p50 {:.2} µs, p99 {:.2} µs per event ({} events)",
         r.match_us_mean, r.match_us_p50, r.match_us_p99, r.events

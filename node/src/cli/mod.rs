@@ -16,7 +16,6 @@ mod scenario_args;
 mod sim;
 mod sse;
 mod table;
-mod usage;
 
 use std::process::ExitCode;
 
