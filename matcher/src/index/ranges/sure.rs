@@ -146,11 +146,8 @@ impl SureBits {
             return;
         }
         let (chunk, at, bit) = (word / CHUNK_WORDS, word % CHUNK_WORDS, 1u64 << (slot % 64));
-        let layout = self.layout();
-        for block in self.chunks[chunk].iter_mut() {
-            for row in layout.rows_of(block) {
-                row[at] &= !bit;
-            }
+        for row in self.layout().rows_mut(&mut self.chunks[chunk]) {
+            row[at] &= !bit;
         }
     }
 
